@@ -1,0 +1,122 @@
+import { constants as osConstants } from 'node:os';
+import { binding } from './native.js';
+import { MmError } from './errors.js';
+import type { Mapping } from './map.js';
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([k, v]) => [v, k]));
+
+/** Name of a signal number (`11` → `SIGSEGV`). */
+export function signalName(signo: number): string {
+  return SIGNAL_NAMES.get(signo) ?? `SIG${signo}`;
+}
+
+/** Number of a signal given as `SIGUSR1`, `USR1` or `10`; throws ERR_INVALID_ARG_VALUE otherwise. */
+export function signalNumber(name: string | number): number {
+  if (typeof name === 'number' || /^\d+$/.test(name)) {
+    const n = Number(name);
+    if (SIGNAL_NAMES.has(n)) return n;
+  } else {
+    const up = name.toUpperCase();
+    const key = (up.startsWith('SIG') ? up : 'SIG' + up) as keyof typeof osConstants.signals;
+    const n = osConstants.signals[key];
+    if (typeof n === 'number') return n;
+  }
+  throw new MmError('ERR_INVALID_ARG_VALUE', `unknown signal: ${name}`);
+}
+
+/** How a child process ended: `code` if it exited, `signal` (name) and `signo` if a signal killed it. */
+export interface ChildExit {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  signo: number | null;
+}
+
+/** What {@link probeAccess} saw. */
+export interface ProbeResult extends ChildExit {
+  /** True if the access completed (the child exited 0). */
+  ok: boolean;
+  /** The first byte read or written, when the access completed. */
+  value: number | null;
+}
+
+/** Options of {@link probeAccess}. */
+export interface ProbeOptions {
+  op: 'read' | 'write';
+  /** Offset from the mapping's first byte; may lie past its end. */
+  offset: number;
+  /** Bytes to touch. Default 1. */
+  length?: number;
+  /** Byte to store for `write`; default: store back the byte already there (contents unchanged). */
+  value?: number;
+}
+
+function exitOf(s: { pid: number; code: number | null; signal: number | null }): ChildExit {
+  return { pid: s.pid, code: s.code, signal: s.signal === null ? null : signalName(s.signal), signo: s.signal };
+}
+
+/**
+ * Tries a memory access that may fault, in a forked child: the child runs no JavaScript,
+ * resets SIGSEGV/SIGBUS (Node and V8 install their own handlers) to the default, makes the
+ * access and exits. The parent reports how it ended — so a SIGSEGV or SIGBUS shows up as
+ * `signal: 'SIGSEGV'` instead of killing this process. A write in a shared mapping reaches
+ * the file; in a private one it stays in the child.
+ */
+export function probeAccess(mapping: Mapping, options: ProbeOptions): ProbeResult {
+  if (!Number.isSafeInteger(options.offset)) throw new MmError('ERR_OUT_OF_RANGE', 'offset must be a whole number');
+  const op = options.op === 'write' ? 1 : 0;
+  const value = options.value === undefined ? -1 : options.value & 0xff;
+  const r = binding.probeAccess(mapping.handle, options.offset, options.length ?? 1, op, value);
+  return { ...exitOf(r), ok: r.code === 0, value: r.code === 0 ? r.value : null };
+}
+
+/** Bytes at the start of a mapping used by {@link forkSignalReader} for the payload length. */
+export const SIGNAL_READER_HEADER = 16;
+
+/** Options of {@link forkSignalReader}. */
+export interface SignalReaderOptions {
+  /** Signal the child waits for with sigwait. Default SIGUSR1. */
+  signal?: string | number;
+  /** Where the child writes the payload. Default 1 (stdout). */
+  outFd?: number;
+  /** If given, the child writes the payload length it saw (native uint64) here before exiting. */
+  reportFd?: number;
+}
+
+/**
+ * Forks a child that blocks `signal` (before the fork) and waits for it with sigwait. When
+ * woken it reads the payload length from the first 8 bytes of `mapping` (native uint64;
+ * see {@link writeSignalPayload}), writes that many bytes from offset
+ * {@link SIGNAL_READER_HEADER} to `outFd` and exits 0. The child runs only async-signal-safe
+ * calls, dies with its parent (PR_SET_PDEATHSIG), and must be reaped with {@link waitChild}.
+ * Returns the child's pid.
+ */
+export function forkSignalReader(mapping: Mapping, options: SignalReaderOptions = {}): number {
+  return binding.forkSignalReader(mapping.handle, signalNumber(options.signal ?? 'SIGUSR1'), options.outFd ?? 1, options.reportFd ?? -1);
+}
+
+/**
+ * Copies `data` into `mapping` after the header and then stores its length in the header,
+ * in the layout {@link forkSignalReader}'s child reads.
+ */
+export function writeSignalPayload(mapping: Mapping, data: Uint8Array | readonly Uint8Array[]): number {
+  const parts = data instanceof Uint8Array ? [data] : data;
+  let at = SIGNAL_READER_HEADER;
+  for (const p of parts) {
+    if (at + p.length > mapping.length) throw new MmError('ERR_OUT_OF_RANGE', 'payload does not fit the mapping');
+    mapping.bytes.set(p, at);
+    at += p.length;
+  }
+  const len = at - SIGNAL_READER_HEADER;
+  const header = new BigUint64Array(mapping.buffer, 0, 1);
+  Atomics.store(header, 0, BigInt(len));
+  return len;
+}
+
+/**
+ * waitpid for exactly this child, on a worker thread: the event loop keeps running (timers
+ * fire) while the child lives. Children of others are never reaped.
+ */
+export async function waitChild(pid: number): Promise<ChildExit> {
+  return exitOf(await binding.waitChild(pid));
+}

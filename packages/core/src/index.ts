@@ -1,0 +1,21 @@
+/**
+ * @mm/core — memory mapping and POSIX shared memory for Node.js on Linux.
+ *
+ * Files, anonymous memory and shm objects are mapped by native code (Node-API, prebuilt);
+ * everything here is a typed, checked layer over it. See docs/architecture.md.
+ */
+export { pageSize, maxMappingLength, Mapping, openMapping, mapAnonymous, forEachWindow, checkSize } from './map.js';
+export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions, MapAnonymousOptions, WindowOptions } from './map.js';
+export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, shmList, openShmMapping } from './shm.js';
+export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
+export { writeAll, readSome, openFile, flock, allocate } from './io.js';
+export type { LockKind } from './io.js';
+export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
+export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
+export { incrementLoop, pullLoop } from './loops.js';
+export type { IncrementOptions, PullOptions } from './loops.js';
+export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, readMapsText, mappingKind, processExe, findMapping } from './procmaps.js';
+export type { MapsEntry, SmapsEntry, MappingKind } from './procmaps.js';
+export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
+export { MmError, isSystemError, systemError, errnoName, fromNodeError } from './errors.js';
+export type { SystemError } from './errors.js';

@@ -1,0 +1,44 @@
+import { constants as fsConstants } from 'node:fs';
+import { binding } from './native.js';
+import { checkSize } from './map.js';
+
+/**
+ * write(2) every byte of `bytes` to `fd`, straight from that memory (which may be a
+ * mapping: no copy, and JavaScript never reads it). Waits out EAGAIN on non-blocking
+ * pipes. Errors are SystemErrors: EPIPE when the reader left, ENOSPC on a full disk,
+ * EFAULT/EIO when a mapped page vanished (the file was truncated). `name` names the
+ * output in messages. Returns the bytes written.
+ */
+export function writeAll(fd: number, bytes: ArrayBufferView | ArrayBuffer, name?: string): number {
+  return binding.writeAll(fd, bytes, name);
+}
+
+/** read(2) once into `bytes`; 0 means end of input. Waits when a non-blocking pipe is empty. */
+export function readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, name?: string): number {
+  return binding.readSome(fd, bytes, name);
+}
+
+/** Opens a file like open(2) (O_CLOEXEC added), throwing SystemErrors named after `path`. */
+export function openFile(path: string, flags: number = fsConstants.O_RDONLY, mode = 0o644): number {
+  return binding.openFd(path, flags, mode);
+}
+
+/** Lock kinds of {@link flock}. */
+export type LockKind = 'shared' | 'exclusive' | 'unlock';
+
+/** flock(2) on a whole file. Waits for the lock unless `wait` is false (then EWOULDBLOCK/EAGAIN). */
+export function flock(fd: number, kind: LockKind, options: { wait?: boolean; name?: string } = {}): void {
+  const C = binding.constants;
+  let op = kind === 'shared' ? C.LOCK_SH : kind === 'exclusive' ? C.LOCK_EX : C.LOCK_UN;
+  if (options.wait === false) op |= C.LOCK_NB;
+  binding.flock(fd, op, options.name);
+}
+
+/**
+ * posix_fallocate: reserve real blocks for [offset, offset+length). On tmpfs (/dev/shm)
+ * this turns "no space left" into an ENOSPC error here, instead of a SIGBUS later when a
+ * store through a mapping finds no page.
+ */
+export function allocate(fd: number, offset: number, length: number, name?: string): void {
+  binding.allocate(fd, checkSize(offset, 'offset'), checkSize(length, 'length'), name);
+}

@@ -1,0 +1,48 @@
+import { binding } from './native.js';
+import type { Mapping } from './map.js';
+
+/** Options of {@link incrementLoop}. */
+export interface IncrementOptions {
+  /** Byte offset of the counter in the mapping (naturally aligned). Default 0. */
+  offset?: number;
+  /** 32 (int32) or 64 (int64). Default 32. */
+  width?: 32 | 64;
+  /**
+   * false: the lab's racy increment — a separate load and store each time (volatile),
+   * losing updates when processes race. true: one atomic add (lock xadd) each time.
+   */
+  atomic: boolean;
+  /** Increments in this call; keep a call to tens of milliseconds and loop in JS. */
+  count: number;
+}
+
+/**
+ * Increments the native-endian integer at `offset` of a (shared) mapping `count` times in
+ * native code and returns the last value this loop stored (or the current value when
+ * `count` is 0): a number for width 32, a bigint for width 64. Signed wrap-around as in C.
+ */
+export function incrementLoop(mapping: Mapping, options: IncrementOptions): number | bigint {
+  return binding.incrementLoop(mapping.handle, options.offset ?? 0, options.width ?? 32, options.atomic, options.count);
+}
+
+/** Options of {@link pullLoop}. */
+export interface PullOptions {
+  /** Byte offset of the int32 rope position. */
+  positionOffset: number;
+  /** Byte offset of an int32 stop flag: the loop ends once it is non-zero. */
+  stopOffset: number;
+  /** Added to the position per pull (e.g. -1 or +1). */
+  step: number;
+  /** false: racy load-then-store; true: atomic add. */
+  atomic: boolean;
+  /** Most pulls in this call. */
+  max: number;
+}
+
+/**
+ * Pulls a rope: adds `step` to an int32 position up to `max` times in native code,
+ * reading the stop flag with acquire semantics before every pull. Returns the pulls made.
+ */
+export function pullLoop(mapping: Mapping, options: PullOptions): number {
+  return binding.pullLoop(mapping.handle, options.positionOffset, options.stopOffset, options.step, options.atomic, options.max);
+}

@@ -1,0 +1,327 @@
+import { fstatSync, closeSync, ftruncateSync, constants as fsConstants } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { binding, type NativeMapHandle } from './native.js';
+import { MmError, fromNodeError, systemError } from './errors.js';
+
+const C = binding.constants;
+
+/** The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`), usually 4096. */
+export const pageSize: number = C.pageSize;
+
+/** Largest mapping that can be exposed as one ArrayBuffer/Buffer on this Node version. */
+export const maxMappingLength: number = bufferConstants.MAX_LENGTH;
+
+/**
+ * Access a mapping gets, as `mmap`'s PROT_* flags: `r` PROT_READ, `rw` PROT_READ|PROT_WRITE,
+ * `w` PROT_WRITE alone (on x86-64 the hardware still allows reads), `none` PROT_NONE.
+ */
+export type Access = 'r' | 'rw' | 'w' | 'none';
+
+/** `shared` is MAP_SHARED (stores reach the file and other processes); `private` is MAP_PRIVATE (copy-on-write). */
+export type Sharing = 'shared' | 'private';
+
+/** Advice that never changes what the mapping contains (madvise). */
+export type Advice = 'normal' | 'random' | 'sequential' | 'willneed' | 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork' | 'dontdump' | 'dodump' | 'cold' | 'pageout';
+
+/** Advice that may throw contents away (MADV_DONTNEED, MADV_FREE, MADV_REMOVE): kept apart on purpose. */
+export type DestructiveAdvice = 'dontneed' | 'free' | 'remove';
+
+/** A byte range inside a mapping; both default to the whole mapping. */
+export interface Range {
+  offset?: number;
+  length?: number;
+}
+
+/** Options of {@link openMapping}. */
+export interface MapFileOptions {
+  /** First byte to map; any value, aligned down to a page internally. Default 0. */
+  offset?: number;
+  /** Bytes to map. Default: from `offset` to the end of the file. May reach past the end (touching those pages raises SIGBUS). */
+  length?: number;
+  /** PROT_* of the mapping. Default `r`. */
+  access?: Access;
+  /** MAP_SHARED or MAP_PRIVATE. Default `shared`. */
+  sharing?: Sharing;
+  /** Create the file if missing (O_CREAT). */
+  create?: boolean;
+  /** With `create`: grow the file to at least this many bytes (ftruncate). */
+  size?: number;
+  /** File mode for a created file. Default 0o644. */
+  mode?: number;
+  /** MAP_POPULATE: fault every page in now. */
+  populate?: boolean;
+  /** Reserve one PROT_NONE page right after the mapping, so running off its end faults for certain. */
+  guard?: boolean;
+}
+
+/** Options of {@link mapAnonymous}. */
+export interface MapAnonymousOptions {
+  /** MAP_SHARED (visible to forked children) or MAP_PRIVATE. Default `shared`. */
+  sharing?: Sharing;
+  /** Default `rw`. */
+  access?: Access;
+}
+
+const PROT: Record<Access, number> = {
+  r: C.PROT_READ,
+  rw: C.PROT_READ | C.PROT_WRITE,
+  w: C.PROT_WRITE,
+  none: C.PROT_NONE,
+};
+
+const ADVICE: Record<Advice | DestructiveAdvice, number> = {
+  normal: C.MADV_NORMAL, random: C.MADV_RANDOM, sequential: C.MADV_SEQUENTIAL, willneed: C.MADV_WILLNEED,
+  hugepage: C.MADV_HUGEPAGE, nohugepage: C.MADV_NOHUGEPAGE, dontfork: C.MADV_DONTFORK, dofork: C.MADV_DOFORK,
+  dontdump: C.MADV_DONTDUMP, dodump: C.MADV_DODUMP, cold: C.MADV_COLD, pageout: C.MADV_PAGEOUT,
+  dontneed: C.MADV_DONTNEED, free: C.MADV_FREE, remove: C.MADV_REMOVE,
+};
+const DESTRUCTIVE = new Set<string>(['dontneed', 'free', 'remove']);
+
+/** Throws ERR_OUT_OF_RANGE unless `v` is a whole number in [0, 2^53-1]. */
+export function checkSize(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new MmError('ERR_OUT_OF_RANGE', `${what} must be a whole number from 0 to 2^53-1 (got ${String(v)})`);
+  }
+  return v;
+}
+
+function checkAccess(a: unknown): Access {
+  if (typeof a === 'string' && a in PROT) return a as Access;
+  throw new MmError('ERR_INVALID_ARG_VALUE', `access must be one of r, rw, w, none (got ${String(a)})`);
+}
+
+function checkSharing(s: unknown): Sharing {
+  if (s === 'shared' || s === 'private') return s;
+  throw new MmError('ERR_INVALID_ARG_VALUE', `sharing must be shared or private (got ${String(s)})`);
+}
+
+/**
+ * One live memory mapping. `bytes` and `buffer` are zero-copy views of the mapped memory.
+ * After {@link Mapping.unmap} every view reads as length 0 and methods throw
+ * `ERR_MM_UNMAPPED`; a mapping never unmapped is released when it is garbage-collected.
+ */
+export class Mapping {
+  /** The mapped memory as an ArrayBuffer (length 0 once unmapped). */
+  readonly buffer: ArrayBuffer;
+  /** The mapped memory as a Buffer (length 0 once unmapped). */
+  readonly bytes: Buffer;
+  /** Bytes in the mapping as requested (not rounded to pages). */
+  readonly length: number;
+  /** Offset in the file of the first byte (0 for anonymous memory). */
+  readonly offset: number;
+  /** Current protection. */
+  access: Access;
+  /** MAP_SHARED or MAP_PRIVATE. */
+  readonly sharing: Sharing;
+  /** The file or shared-memory name this maps, if any (used in messages). */
+  readonly path: string | undefined;
+  /** @internal */
+  readonly handle: NativeMapHandle;
+
+  /** @internal Use {@link openMapping}, {@link mapAnonymous} or `openShmMapping`. */
+  constructor(raw: { handle: NativeMapHandle; buffer: ArrayBuffer }, info: { offset: number; access: Access; sharing: Sharing; path?: string }) {
+    this.handle = raw.handle;
+    this.buffer = raw.buffer;
+    this.bytes = Buffer.from(raw.buffer);
+    this.length = raw.buffer.byteLength;
+    this.offset = info.offset;
+    this.access = info.access;
+    this.sharing = info.sharing;
+    this.path = info.path;
+  }
+
+  /** False once {@link Mapping.unmap} ran (an empty mapping is never "mapped"). */
+  get mapped(): boolean {
+    return this.handle.isMapped();
+  }
+
+  /** Address of the first byte in this process (0n when empty or unmapped). */
+  get address(): bigint {
+    return this.handle.address();
+  }
+
+  /** msync: write dirty pages of a range back to the file; `async` uses MS_ASYNC. */
+  sync(options: Range & { async?: boolean } = {}): void {
+    this.handle.sync(!!options.async, options.offset, options.length);
+  }
+
+  /** mprotect: change the protection of the whole mapping. */
+  protect(access: Access): void {
+    this.handle.protect(PROT[checkAccess(access)]);
+    this.access = access;
+  }
+
+  /** madvise with advice that never changes contents (`sequential`, `willneed`, …). */
+  advise(advice: Advice, range: Range = {}): void {
+    if (DESTRUCTIVE.has(advice) || !(advice in ADVICE)) {
+      throw new MmError('ERR_INVALID_ARG_VALUE', `advise() takes non-destructive advice; use discard() for ${advice}`);
+    }
+    this.handle.advise(ADVICE[advice], range.offset, range.length);
+  }
+
+  /**
+   * madvise with advice that may drop contents: `dontneed` (private/anonymous pages read
+   * back as zeros), `free`, `remove` (punches a hole in the file or shm object).
+   */
+  discard(advice: DestructiveAdvice, range: Range = {}): void {
+    if (!DESTRUCTIVE.has(advice)) throw new MmError('ERR_INVALID_ARG_VALUE', `discard() takes dontneed, free or remove (got ${advice})`);
+    this.handle.advise(ADVICE[advice], range.offset, range.length);
+  }
+
+  /** mlock: keep the pages in RAM. */
+  lock(): void {
+    this.handle.lock();
+  }
+
+  /** munlock. */
+  unlock(): void {
+    this.handle.unlock();
+  }
+
+  /** munmap, then detach the buffer so no view can reach the memory. Safe to call twice. */
+  unmap(): void {
+    this.handle.unmap(this.buffer);
+  }
+}
+
+function openFlags(access: Access, sharing: Sharing, create: boolean): number {
+  const writable = sharing === 'shared' && (access === 'rw' || access === 'w');
+  // O_NONBLOCK: opening a FIFO must not hang; it is then refused as unmappable.
+  let flags = (writable || create ? fsConstants.O_RDWR : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK;
+  if (create) flags |= fsConstants.O_CREAT;
+  return flags;
+}
+
+function describe(fd: number, path: string | undefined): string {
+  return path ?? `fd ${fd}`;
+}
+
+/**
+ * Maps a file (by path or by an open fd, which stays open and yours) into memory.
+ *
+ * - `offset` may be any byte offset; the view starts exactly there.
+ * - A zero-length range maps to an empty Mapping (mmap itself rejects length 0).
+ * - Errors are {@link SystemError}s: ENOENT, EACCES, EISDIR (a directory), ENODEV (a FIFO,
+ *   socket or other file that cannot be mapped), EINVAL (offset past the end of the file).
+ */
+export function openMapping(target: string | number, options: MapFileOptions = {}): Mapping {
+  const access = checkAccess(options.access ?? 'r');
+  const sharing = checkSharing(options.sharing ?? 'shared');
+  const offset = checkSize(options.offset ?? 0, 'offset');
+  if (options.length !== undefined) checkSize(options.length, 'length');
+  if (options.size !== undefined) checkSize(options.size, 'size');
+  const path = typeof target === 'string' ? target : undefined;
+  let fd: number;
+  if (typeof target === 'number') {
+    fd = target;
+  } else if (typeof target === 'string') {
+    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), options.mode ?? 0o644);
+  } else {
+    throw new MmError('ERR_INVALID_ARG_TYPE', 'target must be a path or a file descriptor');
+  }
+  try {
+    return mapOpenFd(fd, path, { ...options, access, sharing, offset });
+  } finally {
+    if (typeof target === 'string') closeSync(fd);
+  }
+}
+
+/** @internal Maps an already-open fd after checking what kind of file it is. */
+export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number }): Mapping {
+  const name = describe(fd, path);
+  let st;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    throw fromNodeError(e, name);
+  }
+  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', name);
+  if (!st.isFile()) throw systemError(19 /* ENODEV */, 'mmap', name);
+  let size = st.size;
+  if (options.size !== undefined && options.create && size < options.size) {
+    try {
+      ftruncateSync(fd, options.size);
+    } catch (e) {
+      throw fromNodeError(e, name);
+    }
+    size = options.size;
+  }
+  const offset = options.offset;
+  if (offset > size) {
+    const e = systemError(22 /* EINVAL */, 'mmap', name);
+    e.message = `${name}: offset ${offset} is past the end of the file (${size} bytes)`;
+    throw e;
+  }
+  const length = options.length ?? size - offset;
+  if (length > maxMappingLength) {
+    throw new MmError('ERR_OUT_OF_RANGE', `${name}: ${length} bytes do not fit one buffer on this Node.js (max ${maxMappingLength}); map it in windows (forEachWindow)`);
+  }
+  let flags = options.sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE;
+  if (options.populate) flags |= C.MAP_POPULATE;
+  const raw = binding.mapFd(fd, offset, length, PROT[options.access], flags, !!options.guard, name);
+  return new Mapping(raw, { offset, access: options.access, sharing: options.sharing, path });
+}
+
+/** Maps zero-filled anonymous memory: `shared` survives into forked children, `private` is copied on write. */
+export function mapAnonymous(length: number, options: MapAnonymousOptions = {}): Mapping {
+  checkSize(length, 'length');
+  if (length > maxMappingLength) throw new MmError('ERR_OUT_OF_RANGE', `length ${length} is larger than one buffer can be (${maxMappingLength})`);
+  const access = checkAccess(options.access ?? 'rw');
+  const sharing = checkSharing(options.sharing ?? 'shared');
+  const raw = binding.mapAnonymous(length, PROT[access], sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE);
+  return new Mapping(raw, { offset: 0, access, sharing });
+}
+
+/** Options of {@link forEachWindow}. */
+export interface WindowOptions {
+  /** Bytes per window, rounded up to whole pages. Default 64 MiB. */
+  windowSize?: number;
+  /** First byte of the file to visit. Default 0. */
+  offset?: number;
+  /** Bytes to visit. Default: to the end of the file (clipped to it). */
+  length?: number;
+  /** madvise for each window. Default `sequential`. */
+  advice?: Advice;
+}
+
+/**
+ * Walks a file in read-only shared mapped windows, for files larger than one ArrayBuffer.
+ * `visit` gets each window and its file offset; each window is unmapped after `visit`
+ * returns, so do not keep it. Return `false` to stop early. Returns the bytes visited.
+ */
+export function forEachWindow(target: string | number, options: WindowOptions, visit: (window: Mapping, fileOffset: number) => boolean | void): number {
+  const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
+  const start = checkSize(options.offset ?? 0, 'offset');
+  const path = typeof target === 'string' ? target : undefined;
+  const fd = typeof target === 'number' ? target : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
+  try {
+    let size: number;
+    try {
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw systemError(21, 'mmap', describe(fd, path));
+      if (!st.isFile()) throw systemError(19, 'mmap', describe(fd, path));
+      size = st.size;
+    } catch (e) {
+      throw fromNodeError(e, describe(fd, path));
+    }
+    const end = Math.min(size, options.length === undefined ? size : start + checkSize(options.length, 'length'));
+    let pos = start;
+    while (pos < end) {
+      const len = Math.min(windowSize - (pos % pageSize), end - pos);
+      const w = mapOpenFd(fd, path, { offset: pos, length: len, access: 'r', sharing: 'shared' });
+      try {
+        w.advise(options.advice ?? 'sequential');
+        if (visit(w, pos) === false) {
+          pos += len;
+          break;
+        }
+      } finally {
+        w.unmap();
+      }
+      pos += len;
+    }
+    return Math.max(0, pos - start);
+  } finally {
+    if (typeof target === 'string') closeSync(fd);
+  }
+}

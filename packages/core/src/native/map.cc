@@ -1,0 +1,282 @@
+// mmap family: file and anonymous mappings, msync, mprotect, madvise, mlock, munmap.
+#include "common.h"
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cerrno>
+
+namespace mm {
+
+Napi::FunctionReference* MapHandle::constructor = nullptr;
+
+static size_t PageSize() {
+  static size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+// Called by V8 when the ArrayBuffer is collected. On Node 20 this also happens after the
+// buffer was detached by unmap(), so the shared state decides whether munmap is still due.
+static void FinalizeBuffer(Napi::Env, void*, std::shared_ptr<MapState>* hint) {
+  MapState* s = hint->get();
+  if (s->mapped) {
+    munmap(s->base, s->mapLength);
+    s->mapped = false;
+  }
+  delete hint;
+}
+
+MapHandle::MapHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MapHandle>(info) {
+  state = std::make_shared<MapState>();
+}
+
+Napi::Function MapHandle::Define(Napi::Env env) {
+  Napi::Function f = DefineClass(env, "MapHandle", {
+    InstanceMethod("unmap", &MapHandle::Unmap),
+    InstanceMethod("sync", &MapHandle::Sync),
+    InstanceMethod("protect", &MapHandle::Protect),
+    InstanceMethod("advise", &MapHandle::Advise),
+    InstanceMethod("lock", &MapHandle::Lock),
+    InstanceMethod("unlock", &MapHandle::Unlock),
+    InstanceMethod("address", &MapHandle::Address),
+    InstanceMethod("isMapped", &MapHandle::IsMapped),
+  });
+  constructor = new Napi::FunctionReference(Napi::Persistent(f));
+  return f;
+}
+
+MapState* MapHandle::Live(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Env env = info.Env();
+  if (i >= info.Length() || !info[i].IsObject() ||
+      !info[i].As<Napi::Object>().InstanceOf(constructor->Value())) {
+    ThrowCode(env, "ERR_INVALID_ARG_TYPE", "expected a mapping handle");
+    return nullptr;
+  }
+  MapHandle* h = MapHandle::Unwrap(info[i].As<Napi::Object>());
+  if (!h->state->mapped) {
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return nullptr;
+  }
+  return h->state.get();
+}
+
+// unmap(buffer): munmap once, then detach the ArrayBuffer so views read as length 0.
+Napi::Value MapHandle::Unmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (s->mapped) {
+    if (munmap(s->base, s->mapLength) != 0) {
+      ThrowErrno(env, errno, "munmap");
+      return env.Undefined();
+    }
+    s->mapped = false;
+  }
+  if (info.Length() > 0 && info[0].IsArrayBuffer()) {
+    Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+    if (!ab.IsDetached() && ab.ByteLength() > 0) ab.Detach();
+  }
+  return env.Undefined();
+}
+
+// Translates [offset, offset+length) of the caller's window into a page-aligned range.
+static bool Range(const Napi::CallbackInfo& info, MapState* s, size_t argOff, uint8_t** start, size_t* len) {
+  uint64_t off = 0, n = s->length;
+  if (info.Length() > argOff && !info[argOff].IsUndefined() && !ReadSize(info[argOff], "offset", &off)) return false;
+  if (info.Length() > argOff + 1 && !info[argOff + 1].IsUndefined()) {
+    if (!ReadSize(info[argOff + 1], "length", &n)) return false;
+  } else if (off <= s->length) {
+    n = s->length - off;
+  }
+  if (off > s->length || n > s->length - off) {
+    ThrowCode(info.Env(), "ERR_OUT_OF_RANGE", "range lies outside the mapping");
+    return false;
+  }
+  size_t first = s->delta + off;
+  size_t alignedFirst = first & ~(PageSize() - 1);
+  *start = s->base + alignedFirst;
+  *len = first + n - alignedFirst;
+  return true;
+}
+
+// sync(async, offset?, length?)
+Napi::Value MapHandle::Sync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (!s->mapped) {
+    if (s->length == 0) return env.Undefined();
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return env.Undefined();
+  }
+  bool async = info.Length() > 0 && info[0].ToBoolean();
+  uint8_t* start;
+  size_t len;
+  if (!Range(info, s, 1, &start, &len)) return env.Undefined();
+  if (len && msync(start, len, async ? MS_ASYNC : MS_SYNC) != 0) ThrowErrno(env, errno, "msync");
+  return env.Undefined();
+}
+
+// protect(prot)
+Napi::Value MapHandle::Protect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (!s->mapped) {
+    if (s->length == 0) return env.Undefined();
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return env.Undefined();
+  }
+  int64_t prot;
+  if (!ReadInt(info[0], "prot", &prot)) return env.Undefined();
+  size_t span = (s->delta + s->length + PageSize() - 1) & ~(PageSize() - 1);
+  if (mprotect(s->base, span, static_cast<int>(prot)) != 0) ThrowErrno(env, errno, "mprotect");
+  return env.Undefined();
+}
+
+// advise(advice, offset?, length?)
+Napi::Value MapHandle::Advise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (!s->mapped) {
+    if (s->length == 0) return env.Undefined();
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return env.Undefined();
+  }
+  int64_t advice;
+  if (!ReadInt(info[0], "advice", &advice)) return env.Undefined();
+  uint8_t* start;
+  size_t len;
+  if (!Range(info, s, 1, &start, &len)) return env.Undefined();
+  if (len && madvise(start, len, static_cast<int>(advice)) != 0) ThrowErrno(env, errno, "madvise");
+  return env.Undefined();
+}
+
+Napi::Value MapHandle::Lock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (s->length == 0) return env.Undefined();
+  if (!s->mapped) {
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return env.Undefined();
+  }
+  if (mlock(s->data(), s->length) != 0) ThrowErrno(env, errno, "mlock");
+  return env.Undefined();
+}
+
+Napi::Value MapHandle::Unlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MapState* s = state.get();
+  if (s->length == 0) return env.Undefined();
+  if (!s->mapped) {
+    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+    return env.Undefined();
+  }
+  if (munlock(s->data(), s->length) != 0) ThrowErrno(env, errno, "munlock");
+  return env.Undefined();
+}
+
+// address(): the address of the caller's first byte (0n for an empty mapping).
+Napi::Value MapHandle::Address(const Napi::CallbackInfo& info) {
+  MapState* s = state.get();
+  uint64_t a = s->mapped ? reinterpret_cast<uint64_t>(s->data()) : 0;
+  return Napi::BigInt::New(info.Env(), a);
+}
+
+Napi::Value MapHandle::IsMapped(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), state->mapped);
+}
+
+// Wraps a fresh mapping into { handle, buffer }.
+static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t delta, size_t length) {
+  Napi::Object handleObj = MapHandle::constructor->New({});
+  MapHandle* h = MapHandle::Unwrap(handleObj);
+  MapState* s = h->state.get();
+  s->base = base;
+  s->mapLength = mapLength;
+  s->delta = delta;
+  s->length = length;
+  s->mapped = base != nullptr;
+  Napi::ArrayBuffer ab;
+  if (length == 0) {
+    ab = Napi::ArrayBuffer::New(env, 0);
+  } else {
+    auto* hint = new std::shared_ptr<MapState>(h->state);
+    ab = Napi::ArrayBuffer::New(env, s->data(), length, FinalizeBuffer, hint);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("handle", handleObj);
+  out.Set("buffer", ab);
+  return out;
+}
+
+// mapFd(fd, offset, length, prot, flags, guard): maps [offset, offset+length) of fd.
+static Napi::Value MapFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, prot, flags;
+  uint64_t offset, length;
+  if (!ReadInt(info[0], "fd", &fd) || !ReadSize(info[1], "offset", &offset) ||
+      !ReadSize(info[2], "length", &length) || !ReadInt(info[3], "prot", &prot) ||
+      !ReadInt(info[4], "flags", &flags))
+    return env.Undefined();
+  bool guard = info.Length() > 5 && info[5].ToBoolean();
+  std::string path = info.Length() > 6 && info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+  if (length == 0) return Wrap(env, nullptr, 0, 0, 0);
+  size_t page = PageSize();
+  uint64_t aligned = offset & ~static_cast<uint64_t>(page - 1);
+  size_t delta = static_cast<size_t>(offset - aligned);
+  size_t span = static_cast<size_t>(((delta + length) + page - 1) & ~static_cast<uint64_t>(page - 1));
+  size_t total = span + (guard ? page : 0);
+  void* hintAddr = nullptr;
+  if (guard) {
+    // Reserve the mapping plus one PROT_NONE page, then place the file over the front.
+    hintAddr = mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (hintAddr == MAP_FAILED) {
+      ThrowErrno(env, errno, "mmap", path);
+      return env.Undefined();
+    }
+  }
+  void* p = mmap(hintAddr, delta + length, static_cast<int>(prot),
+                 static_cast<int>(flags) | (guard ? MAP_FIXED : 0), static_cast<int>(fd),
+                 static_cast<off_t>(aligned));
+  if (p == MAP_FAILED) {
+    int err = errno;
+    if (guard) munmap(hintAddr, total);
+    ThrowErrno(env, err, "mmap", path);
+    return env.Undefined();
+  }
+  return Wrap(env, static_cast<uint8_t*>(p), guard ? total : span, delta, static_cast<size_t>(length));
+}
+
+// mapAnonymous(length, prot, flags): MAP_ANONYMOUS memory, zero-filled.
+static Napi::Value MapAnonymous(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t length;
+  int64_t prot, flags;
+  if (!ReadSize(info[0], "length", &length) || !ReadInt(info[1], "prot", &prot) ||
+      !ReadInt(info[2], "flags", &flags))
+    return env.Undefined();
+  if (length == 0) return Wrap(env, nullptr, 0, 0, 0);
+  size_t page = PageSize();
+  size_t span = static_cast<size_t>((length + page - 1) & ~static_cast<uint64_t>(page - 1));
+  void* p = mmap(nullptr, span, static_cast<int>(prot), static_cast<int>(flags) | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    ThrowErrno(env, errno, "mmap");
+    return env.Undefined();
+  }
+  return Wrap(env, static_cast<uint8_t*>(p), span, 0, static_cast<size_t>(length));
+}
+
+void InitMap(Napi::Env env, Napi::Object exports) {
+  exports.Set("MapHandle", MapHandle::Define(env));
+  exports.Set("mapFd", Napi::Function::New(env, MapFd, "mapFd"));
+  exports.Set("mapAnonymous", Napi::Function::New(env, MapAnonymous, "mapAnonymous"));
+  Napi::Object c = Napi::Object::New(env);
+#define C(x) c.Set(#x, Napi::Number::New(env, x));
+  C(PROT_NONE) C(PROT_READ) C(PROT_WRITE) C(PROT_EXEC)
+  C(MAP_SHARED) C(MAP_PRIVATE) C(MAP_POPULATE) C(MAP_NORESERVE)
+  C(MADV_NORMAL) C(MADV_RANDOM) C(MADV_SEQUENTIAL) C(MADV_WILLNEED) C(MADV_DONTNEED)
+  C(MADV_REMOVE) C(MADV_DONTFORK) C(MADV_DOFORK) C(MADV_HUGEPAGE) C(MADV_NOHUGEPAGE)
+  C(MADV_DONTDUMP) C(MADV_DODUMP) C(MADV_FREE) C(MADV_COLD) C(MADV_PAGEOUT)
+  C(MS_ASYNC) C(MS_SYNC)
+#undef C
+  c.Set("pageSize", Napi::Number::New(env, static_cast<double>(PageSize())));
+  exports.Set("constants", c);
+}
+
+}  // namespace mm

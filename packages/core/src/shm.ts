@@ -1,0 +1,165 @@
+import { fstatSync, ftruncateSync, closeSync, readdirSync, statSync, constants as fsConstants } from 'node:fs';
+import { binding } from './native.js';
+import { MmError, fromNodeError, isSystemError } from './errors.js';
+import { mapOpenFd, checkSize, type Access, type Mapping, type Sharing } from './map.js';
+
+/** Where Linux keeps POSIX shared memory objects (a tmpfs). */
+export const SHM_DIR = '/dev/shm';
+
+/** Longest object name (NAME_MAX). */
+export const SHM_NAME_MAX = 255;
+
+/**
+ * Checks a shared-memory object name and returns it without a leading `/`
+ * (`hello_shm` and `/hello_shm` are the same object). Throws an {@link MmError} with code
+ * `ERR_MM_BAD_NAME` for an empty name, an inner `/`, `.`/`..`, a NUL, or more than NAME_MAX bytes.
+ */
+export function validateShmName(name: string): string {
+  if (typeof name !== 'string') throw new MmError('ERR_MM_BAD_NAME', 'shared memory name must be a string');
+  const bare = name.startsWith('/') ? name.slice(1) : name;
+  const shown = JSON.stringify(name);
+  if (bare === '') throw new MmError('ERR_MM_BAD_NAME', `invalid shared memory name ${shown}: empty`);
+  if (bare.includes('/')) throw new MmError('ERR_MM_BAD_NAME', `invalid shared memory name ${shown}: only a leading '/' is allowed`);
+  if (bare === '.' || bare === '..') throw new MmError('ERR_MM_BAD_NAME', `invalid shared memory name ${shown}: '.' and '..' are not objects`);
+  if (bare.includes('\0')) throw new MmError('ERR_MM_BAD_NAME', `invalid shared memory name ${shown}: contains a NUL byte`);
+  if (Buffer.byteLength(bare) > SHM_NAME_MAX) throw new MmError('ERR_MM_BAD_NAME', `invalid shared memory name: longer than ${SHM_NAME_MAX} bytes`);
+  return bare;
+}
+
+/** Options of {@link shmOpen}. */
+export interface ShmOpenOptions {
+  /** O_CREAT: create the object if it does not exist. */
+  create?: boolean;
+  /** O_CREAT|O_EXCL: fail with EEXIST if it already exists. */
+  exclusive?: boolean;
+  /** Permission bits of a new object. Default 0o600 (owner only). */
+  mode?: number;
+  /** ftruncate the object to this size (a new object starts at 0 bytes). */
+  size?: number;
+  /** `r` opens O_RDONLY, `rw` O_RDWR. Default `rw`. */
+  access?: 'r' | 'rw';
+}
+
+/** An open shared-memory object. Close `fd` with `fs.closeSync` when done. */
+export interface ShmHandle {
+  fd: number;
+  /** Name without the leading `/`. */
+  name: string;
+  /** True if this call created the object. */
+  created: boolean;
+  /** Size in bytes after opening (and resizing). */
+  size: number;
+}
+
+/**
+ * shm_open. With `create` (and not `exclusive`) it first tries O_CREAT|O_EXCL, so
+ * `created` tells whether this call made the object — a caller that fails afterwards
+ * can remove what it made and leave nothing half-written.
+ */
+export function shmOpen(name: string, options: ShmOpenOptions = {}): ShmHandle {
+  const bare = validateShmName(name);
+  const mode = options.mode ?? 0o600;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new MmError('ERR_OUT_OF_RANGE', `mode must be an octal permission like 0600 (got ${mode})`);
+  if (options.size !== undefined) checkSize(options.size, 'size');
+  const rw = (options.access ?? 'rw') === 'rw' ? fsConstants.O_RDWR : fsConstants.O_RDONLY;
+  let fd: number;
+  let created = false;
+  if (options.create || options.exclusive) {
+    try {
+      fd = binding.shmOpen('/' + bare, rw | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
+      created = true;
+    } catch (e) {
+      if (options.exclusive || !isSystemError(e) || e.code !== 'EEXIST') throw e;
+      fd = binding.shmOpen('/' + bare, rw, mode);
+    }
+  } else {
+    fd = binding.shmOpen('/' + bare, rw, mode);
+  }
+  try {
+    if (options.size !== undefined) ftruncateSync(fd, options.size);
+    return { fd, name: bare, created, size: fstatSync(fd).size };
+  } catch (e) {
+    closeSync(fd);
+    if (created) binding.shmUnlink('/' + bare);
+    throw fromNodeError(e, bare);
+  }
+}
+
+/** shm_unlink: removes the name; memory lives on while someone still maps it. */
+export function shmUnlink(name: string): void {
+  binding.shmUnlink('/' + validateShmName(name));
+}
+
+/** What `ls /dev/shm` knows about one object. */
+export interface ShmInfo {
+  name: string;
+  size: number;
+  /** Permission bits, e.g. 0o600. */
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+/** stat of one object; ENOENT if it does not exist. */
+export function shmStat(name: string): ShmInfo {
+  const bare = validateShmName(name);
+  try {
+    const st = statSync(`${SHM_DIR}/${bare}`);
+    return { name: bare, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  } catch (e) {
+    const err = fromNodeError(e, bare);
+    if (isSystemError(err)) err.syscall = 'shm_open';
+    throw err;
+  }
+}
+
+/** Every POSIX shared-memory object (regular files in /dev/shm), sorted by name. */
+export function shmList(): ShmInfo[] {
+  const out: ShmInfo[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(SHM_DIR);
+  } catch (e) {
+    throw fromNodeError(e, SHM_DIR);
+  }
+  for (const name of names.sort()) {
+    try {
+      const st = statSync(`${SHM_DIR}/${name}`);
+      if (!st.isFile()) continue;
+      out.push({ name, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime });
+    } catch {
+      // removed while listing
+    }
+  }
+  return out;
+}
+
+/** Options of {@link openShmMapping}: how to open plus how to map. */
+export interface ShmMapOptions extends ShmOpenOptions {
+  /** PROT of the mapping. Default `rw` (or `r` when `access` is `r`). */
+  protection?: Access;
+  sharing?: Sharing;
+  offset?: number;
+  length?: number;
+}
+
+/** Opens (or creates) a shared-memory object and maps it; the fd is closed, the mapping stays. */
+export function openShmMapping(name: string, options: ShmMapOptions = {}): Mapping & { created: boolean } {
+  const h = shmOpen(name, options);
+  try {
+    const m = mapOpenFd(h.fd, h.name, {
+      access: options.protection ?? (options.access === 'r' ? 'r' : 'rw'),
+      sharing: options.sharing ?? 'shared',
+      offset: options.offset ?? 0,
+      length: options.length,
+    });
+    return Object.assign(m, { created: h.created });
+  } catch (e) {
+    if (h.created) shmUnlink(h.name);
+    throw e;
+  } finally {
+    closeSync(h.fd);
+  }
+}
+
