@@ -1,0 +1,2 @@
+/** Library API of mm-anon (importable without spawning the CLI). */
+export {};

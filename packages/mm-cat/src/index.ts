@@ -1,0 +1,2 @@
+/** Library API of mm-cat (importable without spawning the CLI). */
+export {};

@@ -1,0 +1,2 @@
+/** Library API of mm-counter (importable without spawning the CLI). */
+export {};

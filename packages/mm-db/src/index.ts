@@ -1,0 +1,2 @@
+/** Library API of mm-db (importable without spawning the CLI). */
+export {};

@@ -1,0 +1,2 @@
+/** Library API of mm-maps (importable without spawning the CLI). */
+export {};

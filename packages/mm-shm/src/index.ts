@@ -1,0 +1,2 @@
+/** Library API of mm-shm (importable without spawning the CLI). */
+export {};

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// mm-tug — command-line wiring only; the logic lives in the library modules beside this file.
+import { createRequire } from 'node:module';
+import { createProgram, runCli } from '@mm/core/cli';
+
+const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
+
+await runCli('mm-tug', async (argv) => {
+  const program = createProgram({ name: 'mm-tug', version, description });
+  await program.parseAsync(argv);
+});

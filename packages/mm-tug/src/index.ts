@@ -1,0 +1,2 @@
+/** Library API of mm-tug (importable without spawning the CLI). */
+export {};

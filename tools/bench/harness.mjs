@@ -1,0 +1,109 @@
+// The bench harness behind `npm run bench`: times whole shell commands over repeated runs
+// (median, min, max) and pairs two commands to print their ratio. Uses hyperfine when it is
+// installed, its own timer otherwise. Benchmarks print; they never pass or fail on a time.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..', '..');
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mm-bench-'));
+  const binDir = join(dir, '.bin');
+  mkdirSync(binDir);
+  for (const tool of readdirSync(join(root, 'packages'))) {
+    if (!tool.startsWith('mm-')) continue;
+    const launcher = join(binDir, tool);
+    writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'packages', tool, 'dist', 'cli.js')}" "$@"\n`);
+    chmodSync(launcher, 0o755);
+  }
+  const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1' };
+  const results = [];
+
+  const sh = (cmd, opts = {}) => {
+    const r = spawnSync('bash', ['-c', cmd], { cwd: dir, env, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'ignore', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0 && !opts.allowFail) throw new Error(`bench command failed (exit ${r.status}): ${cmd}`);
+    return r.stdout ?? '';
+  };
+
+  function measure(cmd, { runs = 10, warmup = 1, prepare } = {}) {
+    if (useHyperfine) {
+      const out = join(dir, 'hf.json');
+      const args = ['-N', '--style', 'none', '--warmup', String(warmup), '--runs', String(runs), '--export-json', out];
+      if (prepare) args.push('--prepare', prepare);
+      // -N (no intermediate shell) only when the command has no shell syntax.
+      if (/[|&;<>()$`*?'"\\]/.test(cmd)) args.splice(0, 1);
+      const r = spawnSync('hyperfine', [...args, cmd], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      if (r.status !== 0) throw new Error(`hyperfine failed for: ${cmd}`);
+      const times = JSON.parse(readFileSync(out, 'utf8')).results[0].times.map((s) => s * 1000);
+      return { median: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length };
+    }
+    for (let i = 0; i < warmup; i++) sh(cmd);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      if (prepare) sh(prepare);
+      const t0 = process.hrtime.bigint();
+      sh(cmd);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return { median: median(times), min: Math.min(...times), max: Math.max(...times), runs };
+  }
+
+  const fmt = (m) => `median ${m.median.toFixed(1)} ms (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)}, n=${m.runs})`;
+
+  return {
+    /** Scratch directory (cwd of every command); removed by close(). */
+    dir,
+    /** Shell environment with every mm-* bin on PATH. */
+    env,
+    /** Runs a shell command in the scratch dir (for set-up); returns its stdout when capture is set. */
+    sh,
+    section(title) {
+      console.log(`\n## ${title}`);
+    },
+    /** Times one command. */
+    time(label, cmd, opts) {
+      const m = measure(cmd, opts);
+      console.log(`${label}: ${fmt(m)}\n  $ ${cmd}`);
+      results.push({ label, cmd, ...m });
+      return m;
+    },
+    /**
+     * Times two commands alternately-free (one then the other) and prints median(a)/median(b).
+     * `a` is ours, `b` the peer; a ratio below 1.0 means ours is faster.
+     */
+    compare(title, a, b, opts = {}) {
+      const ma = measure(a.cmd, opts);
+      const mb = measure(b.cmd, opts);
+      const ratio = ma.median / mb.median;
+      console.log(`${title}\n  ${a.label}: ${fmt(ma)}\n    $ ${a.cmd}\n  ${b.label}: ${fmt(mb)}\n    $ ${b.cmd}\n  ratio ${a.label}/${b.label} = ${ratio.toFixed(2)}${opts.goal ? ` (goal ≤ ${opts.goal})` : ''}`);
+      results.push({ title, a: { ...a, ...ma }, b: { ...b, ...mb }, ratio, goal: opts.goal });
+      return { a: ma, b: mb, ratio };
+    },
+    /** Peak resident set size (KiB) of a shell command and its children, via getrusage. */
+    peakRssKiB(cmd) {
+      const py = `import resource,subprocess,sys\nsubprocess.run(['bash','-c',sys.argv[1]],check=True)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
+      const out = sh(`python3 -c ${JSON.stringify(py).replace(/\$/g, '\\$')} ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, { capture: true });
+      return Number(out.trim().split('\n').pop());
+    },
+    /** Everything measured so far. */
+    results,
+    usingHyperfine: useHyperfine,
+    close() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

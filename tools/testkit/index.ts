@@ -1,0 +1,98 @@
+// Helpers for the packages' vitest suites: run a built bin, make and remove temp files,
+// name /dev/shm objects uniquely, and skip (with a printed reason) when a tool is missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+/** Runs `node BIN ARGS…` to completion and returns its exit status and output. */
+export function runBin(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runCommand(process.execPath, [bin, ...args], options);
+}
+
+/** Runs any command to completion (stdin from `input`, or closed). */
+export function runCommand(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdin.on('error', () => {});
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs a bash script (for pipelines and `&`/`wait` loops), returning its status and output. */
+export function runBash(script: string, options: RunOptions = {}): Promise<RunResult> {
+  return runCommand('bash', ['-c', script], options);
+}
+
+/** A fresh temp dir; call `cleanup()` in afterAll/afterEach. */
+export function tempDir(prefix = 'mm-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+let counter = 0;
+/** A /dev/shm object name no other test or process uses. */
+export function uniqueShmName(prefix = 'mmtest'): string {
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+}
+
+/** Names in /dev/shm starting with `prefix` (to check a test left nothing behind). */
+export function shmObjects(prefix: string): string[] {
+  return readdirSync('/dev/shm').filter((n) => n.startsWith(prefix));
+}
+
+/** True if `cmd` is on PATH; otherwise prints why the caller will skip. */
+export function haveCommand(cmd: string, why = ''): boolean {
+  const ok = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  if (!ok) console.warn(`skipping${why ? ' ' + why : ''}: '${cmd}' is not installed`);
+  return ok;
+}
+
+const packagesDir = new URL('../../packages/', import.meta.url).pathname;
+
+/** Absolute path of a tool's built CLI (`packages/NAME/dist/cli.js`). */
+export function binPath(tool: string): string {
+  return join(packagesDir, tool, 'dist', 'cli.js');
+}
+
+/**
+ * A temp dir holding a `#!/bin/sh` launcher per tool, named like the installed bin, so
+ * bash tests can write `mm-counter F &` exactly as a user would. Prepend it to PATH.
+ */
+export function binDir(): { path: string; cleanup: () => void; env: Record<string, string> } {
+  const dir = tempDir('mm-bin-');
+  for (const tool of readdirSync(packagesDir)) {
+    if (!tool.startsWith('mm-')) continue;
+    const file = join(dir.path, tool);
+    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${binPath(tool)}" "$@"\n`, { mode: 0o755 });
+  }
+  return { ...dir, env: { PATH: `${dir.path}:${process.env.PATH ?? ''}` } };
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// npm run tour: walks through the lab one tool at a time, in a fresh temp dir, printing
+// each command and its real output. Each tool adds one stop file in tools/tour/stops/,
+// named NN-tool.mjs so they run in the lab's order; a stop exports `default async (t) => {}`.
+//   node tools/tour/tour.mjs [STOP-SUBSTRING...]   runs only the matching stops
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'mm-tour-'));
+const bin = join(dir, '.bin');
+mkdirSync(bin);
+for (const tool of readdirSync(join(root, 'packages'))) {
+  if (!tool.startsWith('mm-')) continue;
+  const launcher = join(bin, tool);
+  writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'packages', tool, 'dist', 'cli.js')}" "$@"\n`);
+  chmodSync(launcher, 0o755);
+}
+const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' };
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (s) => `\x1b[1m${s}\x1b[0m` : (s) => s;
+
+/** The object each stop receives. */
+const t = {
+  /** The tour's scratch directory (also the cwd of every command). */
+  dir,
+  /** Prints a heading. */
+  section(title) {
+    console.log(`\n${bold('== ' + title + ' ==')}`);
+  },
+  /** Prints a line of narration. */
+  say(text) {
+    console.log(`# ${text}`);
+  },
+  /** Prints `$ CMD`, runs it with bash in the tour dir, prints its stdout and stderr. Returns { code, stdout, stderr }. */
+  run(cmd, { input, allowFail = true, timeout = 120_000 } = {}) {
+    console.log(bold(`$ ${cmd}`));
+    const r = spawnSync('bash', ['-c', cmd], { cwd: dir, env, input, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
+    if (r.stdout) process.stdout.write(r.stdout.endsWith('\n') || !r.stdout ? r.stdout : r.stdout + '\n');
+    if (r.stderr) process.stdout.write(r.stderr.endsWith('\n') ? r.stderr : r.stderr + '\n');
+    const code = r.status ?? 128;
+    if (code !== 0) console.log(`[exit ${code}]`);
+    if (code !== 0 && !allowFail) throw new Error(`tour command failed: ${cmd}`);
+    return { code, stdout: r.stdout, stderr: r.stderr };
+  },
+};
+
+const only = process.argv.slice(2);
+const stops = readdirSync(join(here, 'stops')).filter((f) => f.endsWith('.mjs')).sort().filter((f) => !only.length || only.some((o) => f.includes(o)));
+let failed = 0;
+try {
+  console.log(`mm tour — working in ${dir}`);
+  for (const file of stops) {
+    try {
+      const mod = await import(pathToFileURL(join(here, 'stops', file)).href);
+      await mod.default(t);
+    } catch (e) {
+      failed++;
+      console.log(`tour stop ${file} failed: ${e.message}`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(failed ? `\n${failed} tour stop(s) failed` : `\nTour complete: ${stops.length} stop(s).`);
+process.exitCode = failed ? 1 : 0;
