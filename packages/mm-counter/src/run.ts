@@ -1,0 +1,137 @@
+/**
+ * What `mm-counter` does once its command line is parsed: open the counter, run the
+ * increments (with progress, Ctrl-C and the wrap note) or one of the one-liners, and print.
+ */
+import { ProgressBar, useColor, warn } from '@mm/core/cli';
+import { signalNumber } from '@mm/core';
+import { checkCounterValue, counterRange, openCounter, readCounter } from './counter.js';
+import type { CountResult, SyncMode, Width } from './counter.js';
+
+const PROG = 'mm-counter';
+
+/** Parsed command-line options of `mm-counter`. */
+export interface CounterCliOptions {
+  /** Increments to make (`-n`). */
+  count: number;
+  /** `--sync`. */
+  sync: SyncMode;
+  /** `--width`. */
+  width: Width;
+  /** `--private`: MAP_PRIVATE. */
+  private?: boolean;
+  /** `--get`. */
+  get?: boolean;
+  /** `--set N`. */
+  set?: bigint;
+  /** `--add N`. */
+  add?: bigint;
+  /** `--json`: one JSON object instead of the bare value. */
+  json?: boolean;
+}
+
+/** Where the command writes its data (stdout unless a test passes another sink); notes go to stderr. */
+export interface CounterIo {
+  out: (text: string) => void;
+}
+
+const processIo: CounterIo = { out: (text) => process.stdout.write(text) };
+
+/** One JSON object on one line; bigints are written as exact JSON numbers. */
+export function jsonLine(fields: Record<string, string | number | boolean | bigint>): string {
+  const parts = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}:${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`);
+  return `{${parts.join(',')}}\n`;
+}
+
+/** The stderr note for a counter that wrapped around (C's signed overflow, as in the lab). */
+export function wrapNote(file: string, width: Width, downward = false): string {
+  const { min, max } = counterRange(width);
+  const more = width === 32 ? '; use --width 64 for an int64 counter' : '';
+  return downward
+    ? `note: ${file}: the ${width}-bit counter wrapped below ${min} to positive values${more}`
+    : `note: ${file}: the ${width}-bit counter wrapped past ${max} to negative values (a signed int${width}, like the lab's)${more}`;
+}
+
+/**
+ * Runs `mm-counter FILE [options]` and returns the exit status: 0, or 128+N when signal N
+ * (Ctrl-C: 130) stopped the run — the value reached is printed either way. Errors are thrown
+ * (SystemError for the file, NumberFormatError for a value that does not fit) for the CLI
+ * kit to report.
+ */
+export async function runCounter(file: string, options: CounterCliOptions, io: CounterIo = processIo): Promise<number> {
+  const { width } = options;
+  if (options.get) {
+    const value = readCounter(file, width);
+    io.out(options.json ? jsonLine({ file, width, value }) : `${value}\n`);
+    return 0;
+  }
+  if (options.set !== undefined) checkCounterValue(width, options.set);
+  if (options.add !== undefined) checkCounterValue(width, options.add, 'addend');
+  const counter = openCounter(file, { width, private: options.private });
+  try {
+    if (options.set !== undefined) {
+      const previous = counter.set(options.set);
+      if (options.json) io.out(jsonLine({ file, width, private: counter.private, previous, value: options.set }));
+      return 0;
+    }
+    if (options.add !== undefined) {
+      const r = counter.add(options.add);
+      if (r.wrapped) warn(PROG, wrapNote(file, width, options.add < 0n));
+      io.out(options.json ? jsonLine({ file, width, private: counter.private, add: options.add, previous: r.before, value: r.after, wrapped: r.wrapped }) : `${r.after}\n`);
+      return 0;
+    }
+    return await countWithSignals(counter, file, options, io);
+  } finally {
+    counter.close();
+  }
+}
+
+async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {
+  const stop = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    caught ??= signal;
+    stop.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  const bar = useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
+  const began = Date.now();
+  let drawn = false;
+  let result: CountResult;
+  try {
+    result = await counter.count({
+      count: options.count,
+      sync: options.sync,
+      signal: stop.signal,
+      onProgress: (done, value) => {
+        if (!bar?.active || (!drawn && Date.now() - began < 500)) return;
+        drawn = true;
+        bar.update(done, `${value}`);
+      },
+    });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+    if (drawn) bar!.finish();
+  }
+  if (result.wrapped) warn(PROG, wrapNote(file, options.width));
+  if (result.interrupted) warn(PROG, `${caught ?? 'stopped'}: stopped after ${result.done} of ${options.count} increments`);
+  const elapsedMs = result.elapsedNs / 1e6;
+  io.out(
+    options.json
+      ? jsonLine({
+          file,
+          count: result.done,
+          sync: options.sync,
+          width: options.width,
+          private: counter.private,
+          start: result.start,
+          end: result.end,
+          elapsed_ms: Number(elapsedMs.toFixed(3)),
+          ns_per_increment: result.done ? Number((result.elapsedNs / result.done).toFixed(3)) : 0,
+          wrapped: result.wrapped,
+          interrupted: result.interrupted,
+        })
+      : `${result.end}\n`,
+  );
+  return result.interrupted && caught ? 128 + signalNumber(caught) : 0;
+}
