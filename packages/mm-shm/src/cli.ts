@@ -1,11 +1,157 @@
 #!/usr/bin/env node
 // mm-shm — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { createProgram, runCli } from '@mm/core/cli';
+import { formatBytes, shmList, shmStat, signalNumber, validateShmName } from '@mm/core';
+import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, warn } from '@mm/core/cli';
+import { runArbiter } from './arbiter.js';
+import { formatStat, formatTable, parseMode, toRecord } from './format.js';
+import { createObject, readObject, removeObjects, writeObject } from './objects.js';
+import { watchObject } from './watch.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
+const PROG = 'mm-shm';
 
-await runCli('mm-shm', async (argv) => {
-  const program = createProgram({ name: 'mm-shm', version, description });
+/** Runs `body` with SIGINT/SIGTERM turned into an abort of the signal it is given. */
+async function withSignals<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+await runCli(PROG, async (argv) => {
+  let exitCode = 0;
+  const program = createProgram({ name: PROG, version, description });
+  program.addHelpText(
+    'after',
+    `
+Names: 'hello_shm' and '/hello_shm' are the same object, a file in /dev/shm.
+Examples:
+  mm-shm create hello_shm --size 4KiB --exclusive
+  printf 'Hello' | mm-shm write hello_shm
+  mm-shm read hello_shm | xxd
+  mm-shm arbiter --steps 5 --interval 500     # the lab's shm_basic arbiter
+`,
+  );
+
+  program
+    .command('create')
+    .description('create a shared memory object (shm_open O_CREAT), or open an existing one')
+    .argument('<name>', 'object name, e.g. hello_shm or /hello_shm')
+    .option('-s, --size <size>', 'set its size in bytes (4096, 4KiB, 1M)', sizeArg('size'))
+    .option('-m, --mode <mode>', 'permission bits of a new object, octal (default 0600)', parseMode)
+    .option('-x, --exclusive', 'O_CREAT|O_EXCL: fail if it already exists')
+    .action((name: string, opts: { size?: number; mode?: number; exclusive?: boolean }) => {
+      createObject(name, opts);
+    });
+
+  program
+    .command('write')
+    .description('copy stdin into an object through a shared mapping (created if missing, grown to fit)')
+    .argument('<name>', 'object name')
+    .option('-o, --offset <n>', 'start writing at this byte', sizeArg('offset'), 0)
+    .option('-t, --truncate', 'cut the object at --offset first, so it ends where the input ends')
+    .option('-m, --mode <mode>', 'permission bits if the object is created, octal (default 0600)', parseMode)
+    .action((name: string, opts: { offset: number; truncate?: boolean; mode?: number }) => {
+      validateShmName(name);
+      writeObject(name, 0, opts);
+    });
+
+  program
+    .command('read')
+    .description("write an object's bytes to stdout, exactly (try: mm-shm read NAME | xxd)")
+    .argument('<name>', 'object name')
+    .option('-o, --offset <n>', 'first byte to output', sizeArg('offset'), 0)
+    .option('-n, --length <n>', 'output at most this many bytes', sizeArg('length'))
+    .action((name: string, opts: { offset: number; length?: number }) => {
+      readObject(name, 1, opts);
+    });
+
+  program
+    .command('ls')
+    .description('list shared memory objects: name, size, mode, owner, modified')
+    .option('--json', 'one JSON object per line')
+    .option('--human-readable', 'sizes like 4.0 KiB')
+    .action((opts: { json?: boolean; humanReadable?: boolean }) => {
+      const infos = shmList();
+      if (opts.json) process.stdout.write(infos.map((i) => JSON.stringify(toRecord(i)) + '\n').join(''));
+      else process.stdout.write(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes }));
+    });
+
+  program
+    .command('stat')
+    .description("show objects' size, mode, owner and modification time")
+    .argument('<names...>', 'object names')
+    .option('--json', 'one JSON object per line')
+    .action((names: string[], opts: { json?: boolean }) => {
+      names.forEach((n) => validateShmName(n));
+      for (const name of names) {
+        try {
+          const info = shmStat(name);
+          process.stdout.write(opts.json ? JSON.stringify(toRecord(info)) + '\n' : formatStat(info));
+        } catch (e) {
+          warn(PROG, (e as Error).message);
+          exitCode = 1;
+        }
+      }
+    });
+
+  program
+    .command('rm')
+    .description('remove objects (shm_unlink); memory lives on while someone maps it')
+    .argument('<names...>', 'object names')
+    .option('-f, --force', 'ignore objects that do not exist')
+    .action((names: string[], opts: { force?: boolean }) => {
+      for (const failure of removeObjects(names, opts)) {
+        warn(PROG, (failure.error as Error).message);
+        exitCode = 1;
+      }
+    });
+
+  program
+    .command('watch')
+    .description('live hex view: redrawn when the bytes change (terminal) or a new dump per change (pipe); ends on Ctrl-C or when the object is removed')
+    .argument('<name>', 'object name')
+    .option('-i, --interval <ms>', 'poll every this many milliseconds', intArg('interval', 1, 3_600_000), 100)
+    .option('-o, --offset <n>', 'first byte shown', sizeArg('offset'), 0)
+    .option('-n, --length <n>', 'show at most this many bytes', sizeArg('length'), 64 * 1024)
+    .option('--no-squeeze', 'show every line (by default runs of zero lines collapse to *, as xxd -a)')
+    .action(async (name: string, opts: { interval: number; offset: number; length: number; squeeze: boolean }) => {
+      const redraw = isInteractive(process.stdout);
+      const result = await withSignals((signal) =>
+        watchObject(name, {
+          ...opts,
+          redraw,
+          signal,
+          mark: (text) => paint(text, 'yellow'),
+          title: `${PROG} watch ${validateShmName(name)}`,
+        }),
+      );
+      if (result.reason === 'removed') warn(PROG, `${validateShmName(name)}: removed`);
+    });
+
+  program
+    .command('arbiter')
+    .description("the lab's shm_basic arbiter: create, greet, pause, rewrite step by step, then shm_unlink")
+    .option('--name <name>', 'object name', 'hello_shm')
+    .option('-k, --keep', 'do not shm_unlink at the end (the "remove shm_unlink()" experiment)')
+    .option('-x, --exclusive', 'O_CREAT|O_EXCL: fail if the object already exists')
+    .option('--steps <n>', 'how many rewrites after the pause', intArg('steps', 0, 1_000_000), 10)
+    .option('-i, --interval <ms>', 'milliseconds between rewrites', intArg('interval', 0, 3_600_000), 1000)
+    .option('--pause <ms>', 'length of the timed pause when stdin is not a terminal', intArg('pause', 0, 3_600_000), 3000)
+    .option('-s, --size <size>', 'object size', sizeArg('size'), 4096)
+    .action(async (opts: { name: string; keep?: boolean; exclusive?: boolean; steps: number; interval: number; pause: number; size: number }) => {
+      validateShmName(opts.name);
+      const result = await withSignals((signal) => runArbiter({ ...opts, waitForEnter: !!process.stdin.isTTY, signal }));
+      if (!result.completed) exitCode = 128 + signalNumber(result.interruptedBy ?? 'SIGINT');
+    });
+
   await program.parseAsync(argv);
+  return exitCode;
 });

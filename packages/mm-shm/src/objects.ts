@@ -1,0 +1,230 @@
+/**
+ * The object operations behind mm-shm's subcommands: create, write (stdin → mapping),
+ * read (mapping → stdout), list, stat and remove. Each takes plain arguments and file
+ * descriptors, so it can be called without spawning the CLI.
+ */
+import { closeSync, fchmodSync, fstatSync, ftruncateSync } from 'node:fs';
+import {
+  allocate,
+  forEachWindow,
+  fromNodeError,
+  isSystemError,
+  openMapping,
+  readSome,
+  shmOpen,
+  shmUnlink,
+  validateShmName,
+  writeAll,
+  type ShmHandle,
+} from '@mm/core';
+
+/**
+ * Core names the file descriptor (`fd 18: …`) when it maps or stats an fd it was handed;
+ * mm-shm's messages name the object instead.
+ */
+function named(e: unknown, name: string): unknown {
+  if (isSystemError(e) && /^fd \d+:/.test(e.message)) {
+    e.message = e.message.replace(/^fd \d+:/, `${name}:`);
+    e.path = name;
+  }
+  return e;
+}
+
+/** Options of {@link createObject}. */
+export interface CreateOptions {
+  /** Size in bytes (ftruncate). A new object starts at 0; an existing one is resized. */
+  size?: number;
+  /** Permission bits of a new object, set exactly (the umask does not apply). Default 0600 less the umask. */
+  mode?: number;
+  /** O_CREAT|O_EXCL: fail with `NAME: already exists` if the object exists. */
+  exclusive?: boolean;
+}
+
+/** What {@link createObject} did. */
+export interface CreateResult {
+  /** Name without the leading `/`. */
+  name: string;
+  /** True if the object was made by this call (false: it existed). */
+  created: boolean;
+  /** Size after the call. */
+  size: number;
+}
+
+/** The error for `--exclusive` on an existing object: `NAME: already exists`. */
+function alreadyExists(e: unknown, name: string): unknown {
+  if (isSystemError(e) && e.code === 'EEXIST') e.message = `${validateShmName(name)}: already exists`;
+  return e;
+}
+
+/**
+ * Opens read-write with O_CREAT (and O_EXCL when `exclusive`, failing with
+ * `NAME: already exists`), sets an explicit `mode` exactly on a new object, resizes to
+ * `size` if given, and returns the handle (close its fd). A failure after creating
+ * removes the object again.
+ */
+export function openForWriting(name: string, options: { mode?: number; exclusive?: boolean; size?: number }): ShmHandle {
+  let h: ShmHandle;
+  try {
+    h = shmOpen(name, { create: true, exclusive: options.exclusive, mode: options.mode ?? 0o600, size: options.size });
+  } catch (e) {
+    throw alreadyExists(e, name);
+  }
+  if (h.created && options.mode !== undefined) {
+    try {
+      fchmodSync(h.fd, options.mode);
+    } catch (e) {
+      closeSync(h.fd);
+      shmUnlink(h.name);
+      throw fromNodeError(e, h.name);
+    }
+  }
+  return h;
+}
+
+/**
+ * `mm-shm create`: shm_open with O_CREAT (O_EXCL with `exclusive`), then ftruncate to
+ * `size` if given. Creating an existing object without `exclusive` just opens it.
+ */
+export function createObject(name: string, options: CreateOptions = {}): CreateResult {
+  const h = openForWriting(name, options);
+  closeSync(h.fd);
+  return { name: h.name, created: h.created, size: h.size };
+}
+
+/** Options of {@link writeObject}. */
+export interface WriteOptions {
+  /** Byte offset in the object where the input goes. Default 0. */
+  offset?: number;
+  /** Cut the object at `offset` first, so it ends where the input ends (like `>`). */
+  truncate?: boolean;
+  /** Permission bits if the object has to be created (set exactly). Default 0600 less the umask. */
+  mode?: number;
+  /** Bytes read from the input at a time (the most copied through one mapping). Default 4 MiB. */
+  chunkSize?: number;
+}
+
+/** What {@link writeObject} did. */
+export interface WriteResult {
+  name: string;
+  created: boolean;
+  /** Bytes copied from the input. */
+  written: number;
+  /** Size of the object afterwards. */
+  size: number;
+}
+
+/**
+ * `mm-shm write`: copies everything readable from `input` (a file descriptor, 0 for
+ * stdin) into the object at `offset`, through a shared mapping. The object is created
+ * (0600) if missing, and grows when the data does not fit; every range is reserved with
+ * posix_fallocate before it is mapped, so a full /dev/shm is an ENOSPC error rather than
+ * a SIGBUS. On failure an object this call created is removed again, and an existing one
+ * goes back to its former size.
+ */
+export function writeObject(name: string, input: number, options: WriteOptions = {}): WriteResult {
+  const offset = options.offset ?? 0;
+  const h = openForWriting(name, { mode: options.mode });
+  const stage = Buffer.allocUnsafe(options.chunkSize ?? 4 * 1024 * 1024);
+  const originalSize = h.size;
+  let size = h.size;
+  let pos = offset;
+  try {
+    if (options.truncate) {
+      ftruncateSync(h.fd, offset);
+      size = offset;
+    }
+    for (;;) {
+      const n = readSome(input, stage, 'stdin');
+      if (n === 0) break;
+      allocate(h.fd, pos, n, h.name); // extends the object when pos + n > size
+      size = Math.max(size, pos + n);
+      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n });
+      try {
+        stage.copy(window.bytes, 0, 0, n);
+      } finally {
+        window.unmap();
+      }
+      pos += n;
+    }
+    return { name: h.name, created: h.created, written: pos - offset, size };
+  } catch (e) {
+    try {
+      if (h.created) shmUnlink(h.name);
+      else if (!options.truncate && size > originalSize) ftruncateSync(h.fd, originalSize);
+    } catch {
+      // the first error is the one to report
+    }
+    throw named(fromNodeError(e, h.name), h.name);
+  } finally {
+    closeSync(h.fd);
+  }
+}
+
+/** Options of {@link readObject}. */
+export interface ReadOptions {
+  /** First byte to output. Past the end: nothing is output. Default 0. */
+  offset?: number;
+  /** Most bytes to output. Default: to the end of the object. */
+  length?: number;
+}
+
+/**
+ * `mm-shm read`: writes the object's bytes, exactly, to `output` (a file descriptor, 1 for
+ * stdout) straight from read-only mapped windows (write(2) from the mapping, no copy).
+ * Returns the number of bytes written.
+ */
+export function readObject(name: string, output: number, options: ReadOptions = {}): number {
+  const h = shmOpen(name, { access: 'r' });
+  try {
+    const offset = options.offset ?? 0;
+    if (offset >= h.size) return 0;
+    return forEachWindow(h.fd, { offset, length: options.length }, (window) => {
+      try {
+        writeAll(output, window.bytes, 'stdout');
+      } catch (e) {
+        // A page that vanished under write(2): another process shrank the object.
+        if (isSystemError(e) && e.code === 'EFAULT') e.message = `${h.name}: the object shrank while it was being read`;
+        throw e;
+      }
+    });
+  } catch (e) {
+    throw named(e, h.name);
+  } finally {
+    closeSync(h.fd);
+  }
+}
+
+/** One failure of {@link removeObjects}. */
+export interface RemoveFailure {
+  name: string;
+  error: unknown;
+}
+
+/**
+ * `mm-shm rm`: shm_unlink each name (all names are checked first; a bad one throws before
+ * anything is removed). Keeps going after a failure and returns the failures; with
+ * `force`, a missing object is not one.
+ */
+export function removeObjects(names: string[], options: { force?: boolean } = {}): RemoveFailure[] {
+  const bare = names.map((n) => validateShmName(n));
+  const failures: RemoveFailure[] = [];
+  for (const name of bare) {
+    try {
+      shmUnlink(name);
+    } catch (e) {
+      if (options.force && isSystemError(e) && e.code === 'ENOENT') continue;
+      failures.push({ name, error: e });
+    }
+  }
+  return failures;
+}
+
+/** Size and link count of an open object (`nlink` 0 once it was removed). */
+export function objectState(fd: number, name: string): { size: number; nlink: number; ino: number } {
+  try {
+    const st = fstatSync(fd);
+    return { size: st.size, nlink: st.nlink, ino: st.ino };
+  } catch (e) {
+    throw fromNodeError(e, name);
+  }
+}
