@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, uniqueShmName, binPath } from '../testkit/index.js';
+import { tempDir, uniqueShmName, binPath, childEnv } from '../testkit/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const matrixDir = join(root, 'tools', 'matrix');
@@ -55,11 +55,11 @@ describe.each(versions)('prebuilt @mm/core under %s', (v) => {
     try {
       const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
       expect(version).toMatch(new RegExp(`^v${v.slice(4)}\\.`));
-      const r = spawnSync(node, ['--input-type=module', '-e', smoke(uniqueShmName('mmmatrix'), join(tmp.path, 'f.bin'))], { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+      const r = spawnSync(node, ['--input-type=module', '-e', smoke(uniqueShmName('mmmatrix'), join(tmp.path, 'f.bin'))], { encoding: 'utf8', env: childEnv({ PREBUILDS_ONLY: '1' }) });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ file: 'matrix', detached: 0, window: 'rix', shm: 'shmtrip', loop: 1000, probe: 'SIGSEGV', child: 'SIGTERM' });
       for (const tool of readdirSync(join(root, 'packages')).filter((d) => d.startsWith('mm-'))) {
-        const t = spawnSync(node, [binPath(tool), '--version'], { encoding: 'utf8', env: { ...process.env, PREBUILDS_ONLY: '1' } });
+        const t = spawnSync(node, [binPath(tool), '--version'], { encoding: 'utf8', env: childEnv({ PREBUILDS_ONLY: '1' }) });
         expect([tool, t.status, t.stderr]).toEqual([tool, 0, '']);
       }
     } finally {

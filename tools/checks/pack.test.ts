@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tempDir, uniqueShmName, shmObjects } from '../testkit/index.js';
+import { tempDir, uniqueShmName, shmObjects, childEnv } from '../testkit/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const tools = readdirSync(join(root, 'packages')).filter((d) => d.startsWith('mm-')).sort();
@@ -15,7 +15,7 @@ const safeBin = join(work.path, 'safebin');
 const npmCli = process.env.npm_execpath && process.env.npm_execpath.endsWith('.js')
   ? process.env.npm_execpath
   : join(dirname(realpathSync(execFileSync('sh', ['-c', 'command -v npm']).toString().trim())), 'npm-cli.js');
-const env = { ...process.env, PATH: safeBin, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NO_COLOR: '1' };
+const env = { ...childEnv(), PATH: safeBin, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NO_COLOR: '1' };
 const run = (cmd: string, args: string[], input?: string) => spawnSync(cmd, args, { env, cwd: work.path, input, encoding: 'utf8' });
 const shmPrefix = `mmpack_${process.pid}`;
 

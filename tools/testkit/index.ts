@@ -24,12 +24,25 @@ export function runBin(bin: string, args: string[], options: RunOptions = {}): P
   return runCommand(process.execPath, [bin, ...args], options);
 }
 
+/**
+ * The environment for a child under test: plain output (NO_COLOR, and no FORCE_COLOR, which
+ * test runners set and which would colour a child's console.log), then `extra` on top; an
+ * `undefined` value removes a variable.
+ */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  delete env.FORCE_COLOR;
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
+  if (extra.FORCE_COLOR !== undefined) env.FORCE_COLOR = extra.FORCE_COLOR;
+  return env;
+}
+
 /** Runs any command to completion (stdin from `input`, or closed). */
 export function runCommand(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: childEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
