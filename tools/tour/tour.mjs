@@ -4,7 +4,7 @@
 // named NN-tool.mjs so they run in the lab's order; a stop exports `default async (t) => {}`.
 //   node tools/tour/tour.mjs [STOP-SUBSTRING...]   runs only the matching stops
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +20,11 @@ for (const tool of readdirSync(join(root, 'packages'))) {
   writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'packages', tool, 'dist', 'cli.js')}" "$@"\n`);
   chmodSync(launcher, 0o755);
 }
+// Scripts in the tour dir can `import '@mm/core'` as an installed user would.
+mkdirSync(join(dir, 'node_modules', '@mm'), { recursive: true });
+symlinkSync(join(root, 'packages', 'core'), join(dir, 'node_modules', '@mm', 'core'));
 const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: '1' };
+delete env.FORCE_COLOR;
 const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (s) => `\x1b[1m${s}\x1b[0m` : (s) => s;
 
 /** The object each stop receives. */
