@@ -1,0 +1,341 @@
+/**
+ * A database file: a headerless array of fixed-size records, record i at bytes
+ * [i·size, (i+1)·size). Everything goes through one shared mapping of the file; growing
+ * is ftruncate + remap under an exclusive flock, so many processes may append at once.
+ */
+import { fstatSync, ftruncateSync, closeSync, constants as fsConstants } from 'node:fs';
+import { openFile, openMapping, flock, allocate, fromNodeError, type Mapping } from '@mm/core';
+import { layoutSchema, type Layout, type FieldLayout } from './layout.js';
+import { PERSON_SCHEMA, type SchemaSpec } from './schema.js';
+import { checkFieldValue, fieldReader, fieldWriter, ValueError, type FieldReader, type FieldWriter, type Row, type Value } from './codec.js';
+
+/** A database problem (bad file size, index out of range, unknown field). Exit status 1 in the CLI. */
+export class DbError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DbError';
+  }
+}
+
+/** Options of {@link openDatabase}. */
+export interface OpenOptions {
+  /** The record's schema (a {@link SchemaSpec} or a ready {@link Layout}). Default: the lab's person struct. */
+  schema?: SchemaSpec | Layout;
+  /** Open for writing (set, add, del, import). Default false: a read-only mapping. */
+  writable?: boolean;
+  /** Create the file (empty) if it does not exist; implies writable. */
+  create?: boolean;
+  /** Accept a size that is not a multiple of the record size: the tail is ignored (and overwritten or dropped by writes). */
+  force?: boolean;
+}
+
+/** Assignments for {@link Database.set} and {@link Database.add}: field name → value. */
+export type Assignments = Record<string, unknown>;
+
+function isLayout(s: SchemaSpec | Layout): s is Layout {
+  return (s as Layout).byName instanceof Map;
+}
+
+/** Parses a record index (a whole number, no sign), as the CLI's INDEX operands. Returns undefined when malformed. */
+export function parseIndex(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** One open database file. Reads are lock-free; writes go through the shared mapping. */
+export class Database {
+  /** The file (as given) for messages. */
+  readonly path: string;
+  /** The record layout. */
+  readonly layout: Layout;
+  /** Record size in bytes. */
+  readonly recordSize: number;
+  readonly writable: boolean;
+  readonly force: boolean;
+  private fd: number;
+  private map!: Mapping;
+  private dv!: DataView;
+  private bytesView!: Buffer;
+  private fileSize = 0;
+  private n = 0;
+  private readonly names: string[];
+  private readonly readers: FieldReader[];
+  private readonly writers: FieldWriter[];
+
+  /** @internal Use {@link openDatabase}. */
+  constructor(path: string, fd: number, layout: Layout, writable: boolean, force: boolean) {
+    this.path = path;
+    this.fd = fd;
+    this.layout = layout;
+    this.recordSize = layout.size;
+    this.writable = writable;
+    this.force = force;
+    this.names = layout.fields.map((f) => f.name);
+    this.readers = layout.fields.map(fieldReader);
+    this.writers = layout.fields.map(fieldWriter);
+    this.remap();
+  }
+
+  /** Records in the file. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Bytes past the last whole record (0 unless opened with `force`). */
+  get tailBytes(): number {
+    return this.fileSize - this.n * this.recordSize;
+  }
+
+  /** The mapped bytes of the whole file (a zero-copy view; valid until the next write that resizes). */
+  get bytes(): Buffer {
+    return this.bytesView;
+  }
+
+  /** A DataView over the mapping (same lifetime as {@link Database.bytes}). */
+  get view(): DataView {
+    return this.dv;
+  }
+
+  private stat(): number {
+    try {
+      return fstatSync(this.fd).size;
+    } catch (e) {
+      throw fromNodeError(e, this.path);
+    }
+  }
+
+  private checkSize(size: number): void {
+    const rs = this.recordSize;
+    if (size % rs !== 0 && !this.force) {
+      const whole = Math.floor(size / rs);
+      throw new DbError(`${this.path}: size ${size} bytes is not a multiple of the record size ${rs} (${whole} record${whole === 1 ? '' : 's'} and ${size % rs} bytes over); wrong schema? --force ignores the tail`);
+    }
+  }
+
+  /** Maps the file as it is now (after another process or this one changed its size). */
+  private remap(): void {
+    const size = this.stat();
+    this.checkSize(size);
+    this.map?.unmap();
+    this.map = openMapping(this.fd, { access: this.writable ? 'rw' : 'r', sharing: 'shared' });
+    this.bytesView = this.map.bytes;
+    this.dv = new DataView(this.map.buffer);
+    this.fileSize = size;
+    this.n = Math.floor(size / this.recordSize);
+  }
+
+  /** Re-reads the file size and remaps when another process grew or shrank it. Returns the record count. */
+  refresh(): number {
+    if (this.stat() !== this.fileSize) this.remap();
+    return this.n;
+  }
+
+  private checkIndex(i: number): number {
+    if (!Number.isSafeInteger(i) || i < 0 || i >= this.n) {
+      throw new DbError(`${this.path}: index ${i} is out of range (${this.n} record${this.n === 1 ? '' : 's'}${this.n ? `: 0..${this.n - 1}` : ''})`);
+    }
+    return i;
+  }
+
+  /** The field named `name`, or a DbError listing the fields. */
+  field(name: string): FieldLayout {
+    const f = this.layout.byName.get(name);
+    if (!f) throw new DbError(`unknown field '${name}' (fields: ${this.names.join(', ')})`);
+    return f;
+  }
+
+  /** Record `i` as an object (64-bit integers as BigInts, char[N] as strings). */
+  get(i: number): Row {
+    if (!(i >= 0 && i < this.n) || (i | 0) !== i) this.checkIndex(i);
+    const base = i * this.recordSize;
+    const row: Row = {};
+    const { names, readers, dv, bytesView } = this;
+    for (let k = 0; k < names.length; k++) row[names[k]] = readers[k](dv, bytesView, base);
+    return row;
+  }
+
+  /** One field of record `i`. */
+  getField(i: number, name: string): Value {
+    this.checkIndex(i);
+    const f = this.field(name);
+    return this.readers[f.index](this.dv, this.bytesView, i * this.recordSize);
+  }
+
+  /** Record `i` as its raw bytes (a copy). */
+  raw(i: number): Buffer {
+    this.checkIndex(i);
+    return Buffer.from(this.bytesView.subarray(i * this.recordSize, (i + 1) * this.recordSize));
+  }
+
+  /**
+   * Checks assignments against the schema and returns them as [field, value] pairs; an
+   * unknown field or a bad value throws before anything is written.
+   */
+  check(values: Assignments): Array<[FieldLayout, Value]> {
+    return Object.entries(values).map(([name, v]) => {
+      const f = this.field(name);
+      return [f, checkFieldValue(f, v)] as [FieldLayout, Value];
+    });
+  }
+
+  /** Encodes checked values into a fresh record (unset fields zero). */
+  encode(values: Array<[FieldLayout, Value]>, into: Buffer = Buffer.alloc(this.recordSize), base = 0): Buffer {
+    const dv = new DataView(into.buffer, into.byteOffset, into.byteLength);
+    for (const [f, v] of values) this.writers[f.index](dv, into, base, v);
+    return into;
+  }
+
+  private requireWritable(): void {
+    if (!this.writable) throw new DbError(`${this.path}: opened read-only`);
+  }
+
+  private locked<T>(fn: () => T): T {
+    flock(this.fd, 'exclusive', { name: this.path });
+    try {
+      return fn();
+    } finally {
+      flock(this.fd, 'unlock', { name: this.path });
+    }
+  }
+
+  /** Changes fields of record `i` in place (others keep their bytes). Values are checked first. */
+  set(i: number, values: Assignments | Array<[FieldLayout, Value]>): void {
+    this.requireWritable();
+    const checked = Array.isArray(values) ? values : this.check(values);
+    this.locked(() => {
+      this.remap();
+      this.checkIndex(i);
+      const base = i * this.recordSize;
+      for (const [f, v] of checked) this.writers[f.index](this.dv, this.bytesView, base, v);
+    });
+  }
+
+  /** Appends records (each an object of assignments; unset fields are zero). Returns the index of the first. */
+  add(...rows: Array<Assignments | Array<[FieldLayout, Value]>>): number {
+    this.requireWritable();
+    const rs = this.recordSize;
+    const block = Buffer.alloc(rows.length * rs);
+    rows.forEach((r, k) => this.encode(Array.isArray(r) ? r : this.check(r), block, k * rs));
+    return this.append(block);
+  }
+
+  /**
+   * Appends whole encoded records (`block.length` a multiple of the record size): takes an
+   * exclusive flock, grows the file with ftruncate (and posix_fallocate, so a full disk is
+   * an error now rather than a SIGBUS later), remaps, copies, unlocks. On failure the file
+   * is cut back to its old size. Returns the index of the first new record.
+   */
+  append(block: Buffer): number {
+    this.requireWritable();
+    const rs = this.recordSize;
+    if (block.length % rs !== 0) throw new DbError(`append: ${block.length} bytes are not whole records of ${rs}`);
+    return this.locked(() => {
+      const oldSize = this.stat();
+      this.checkSize(oldSize);
+      const first = Math.floor(oldSize / rs);
+      if (!block.length) {
+        this.remap();
+        return first;
+      }
+      const start = first * rs;
+      const newSize = start + block.length;
+      try {
+        ftruncateSync(this.fd, newSize);
+        allocate(this.fd, start, block.length, this.path);
+        this.remap();
+        block.copy(this.bytesView, start);
+      } catch (e) {
+        try {
+          ftruncateSync(this.fd, oldSize);
+          this.remap();
+        } catch {
+          // Reported below: the original error says what went wrong.
+        }
+        throw fromNodeError(e, this.path);
+      }
+      return first;
+    });
+  }
+
+  /**
+   * Deletes records. By default the last record moves into each hole (O(1), order
+   * changes); with `keepOrder` the records after it shift down one place. Returns the new count.
+   */
+  del(indices: number[], options: { keepOrder?: boolean } = {}): number {
+    this.requireWritable();
+    const rs = this.recordSize;
+    return this.locked(() => {
+      this.remap();
+      for (const i of indices) this.checkIndex(i);
+      const sorted = [...new Set(indices)].sort((a, b) => b - a);
+      let n = this.n;
+      const bytes = this.bytesView;
+      for (const i of sorted) {
+        if (options.keepOrder) bytes.copyWithin(i * rs, (i + 1) * rs, n * rs);
+        else if (i !== n - 1) bytes.copyWithin(i * rs, (n - 1) * rs, n * rs);
+        n--;
+      }
+      this.map.unmap();
+      try {
+        ftruncateSync(this.fd, n * rs);
+      } catch (e) {
+        throw fromNodeError(e, this.path);
+      } finally {
+        this.remap();
+      }
+      return this.n;
+    });
+  }
+
+  /** Indices of the records whose fields equal all the given values. */
+  *find(where: Array<[FieldLayout, Value]>): Generator<number> {
+    const preds = where.map(([f, v]) => {
+      const read = this.readers[f.index];
+      return (base: number) => sameValue(read(this.dv, this.bytesView, base), v);
+    });
+    for (let i = 0; i < this.n; i++) {
+      const base = i * this.recordSize;
+      if (preds.every((p) => p(base))) yield i;
+    }
+  }
+
+  /** Unmaps and closes the file. Safe to call twice. */
+  close(): void {
+    this.map?.unmap();
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function sameValue(a: Value, b: Value): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== (b[i] ?? (typeof a[i] === 'bigint' ? 0n : typeof a[i] === 'boolean' ? false : 0))) return false;
+    return true;
+  }
+  return a === b;
+}
+
+/**
+ * Opens a database file: maps it shared (read-only, or read-write when `writable`) and
+ * checks that its size is whole records. Errors: ENOENT and friends as SystemErrors, a bad
+ * size as a {@link DbError}.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
+  const schema = options.schema ?? PERSON_SCHEMA;
+  const layout = isLayout(schema) ? schema : layoutSchema(schema);
+  const writable = !!(options.writable || options.create);
+  let flags = (writable ? fsConstants.O_RDWR : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK;
+  if (options.create) flags |= fsConstants.O_CREAT;
+  const fd = openFile(path, flags);
+  try {
+    return new Database(path, fd, layout, writable, !!options.force);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+export { ValueError };
