@@ -65,7 +65,7 @@ export function wakeSignal(name: string | number): number {
  * can be made (the run then goes on without the report).
  */
 function openReportFile(): number | null {
-  const path = join(tmpdir(), `mm-anon-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+  const path = join(tmpdir(), `.mm-anon-report-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
   try {
     const fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
     unlinkSync(path);

@@ -52,7 +52,8 @@ export async function runAnon(file: string, options: RunOptions = {}): Promise<n
     if (r.exit.signal === 'SIGPIPE') return EXIT_EPIPE;
     throw new ToolError(`child ${r.childPid} was killed by ${r.exit.signal}`, 128 + r.exit.signo);
   }
-  if (r.sharing === 'private') say(privateReport(r));
+  if (r.written === null) say(`child ${r.childPid} ended before the parent wrote anything (woken early by another ${r.signal}?); it found ${r.seen ?? 'an unknown number of'} bytes`);
+  else if (r.sharing === 'private') say(privateReport(r));
   if (r.exit.code !== 0) say(`child ${r.childPid} exited with status ${r.exit.code}${r.exit.code === 1 ? ' (it could not write its output)' : ''}`);
   return r.exit.code ?? 1;
 }
