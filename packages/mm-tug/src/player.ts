@@ -1,0 +1,209 @@
+// A player: attach to the arbiter's object, take a side, wait for the start, pull the rope
+// in native chunks until the stop flag is up, publish the final count.
+import { openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
+import { ToolError } from '@mm/core/cli';
+import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, Result, SIDE_OFFSET, State, Status, type Side, type SyncMode } from './layout.js';
+import { processAlive, sleep, yieldToLoop } from './process.js';
+
+/** How a game ended, seen from one player. */
+export type Outcome = 'won' | 'lost' | 'opponent-left' | 'declared-gone' | 'interrupted' | 'timeout' | 'arbiter-gone' | 'quit';
+
+/** Options of {@link runPlayer}. */
+export interface PlayerOptions {
+  /** Name of the game's shm object. */
+  name: string;
+  /** How long to wait for the arbiter's object to appear (ms). */
+  timeoutMs: number;
+  /** If set, refuse to play a game whose arbiter chose another mode. */
+  sync?: SyncMode;
+  /** Aborting it (the CLI does on SIGINT/SIGTERM/SIGHUP) makes the player quit cleanly. */
+  signal?: AbortSignal;
+  /** Target length of one native chunk of pulls (ms). Default 2. */
+  chunkMs?: number;
+}
+
+/** What a player reports when it is done. */
+export interface PlayerReport {
+  side: Side;
+  pid: number;
+  /** Pulls this player made (exactly; the count it published last). */
+  pulls: number;
+  sync: SyncMode;
+  outcome: Outcome;
+  /** pid of the arbiter of the game. */
+  arbiterPid: number;
+}
+
+/** How long the arbiter may stay silent before a player gives up on it (ms). */
+const ARBITER_SILENCE_MS = 3000;
+/** How often a player checks that the arbiter still lives (ms). */
+const CHECK_EVERY_MS = 100;
+
+/**
+ * Opens the game object, waiting up to `timeoutMs` for an arbiter to create it and lay it
+ * out. Throws a {@link ToolError} when no arbiter shows up or the object is not a game.
+ */
+export async function attachGame(name: string, timeoutMs: number, signal?: AbortSignal): Promise<{ mapping: Mapping; view: GameView }> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = false;
+  for (;;) {
+    if (signal?.aborted) throw new ToolError('', 1);
+    let mapping: Mapping | undefined;
+    try {
+      mapping = openShmMapping(name);
+    } catch (e) {
+      if (!isSystemError(e) || e.code !== 'ENOENT') throw e;
+    }
+    if (mapping) {
+      seen = true;
+      if (mapping.length >= LAYOUT_SIZE) {
+        const view = new GameView(mapping.buffer);
+        const magic = view.load(OFFSET.magic);
+        if (magic === MAGIC) {
+          const version = view.load(OFFSET.version);
+          if (version === LAYOUT_VERSION) return { mapping, view };
+          mapping.unmap();
+          throw new ToolError(`${name}: game layout version ${version}, this mm-tug speaks ${LAYOUT_VERSION}`);
+        }
+        if (magic !== 0) {
+          mapping.unmap();
+          throw new ToolError(`${name}: not an mm-tug game (no 'TUG1' magic)`);
+        }
+      } else if (mapping.length > 0) {
+        const size = mapping.length;
+        mapping.unmap();
+        throw new ToolError(`${name}: not an mm-tug game (${size} bytes, a game has ${LAYOUT_SIZE})`);
+      }
+      mapping.unmap(); // created but not laid out yet: the arbiter is still setting up
+    }
+    if (Date.now() >= deadline) {
+      const secs = +(timeoutMs / 1000).toFixed(3);
+      throw new ToolError(
+        seen
+          ? `${name}: not an mm-tug game (never laid out within ${secs} s)`
+          : `${name}: no arbiter after ${secs} s (start 'mm-tug arbiter${name === 'mm_tug' ? '' : ' --name ' + name}' first)`,
+      );
+    }
+    await sleep(20);
+  }
+}
+
+function outcomeFor(side: Side, result: number): Outcome {
+  switch (result) {
+    case Result.leftWon:
+      return side === 'left' ? 'won' : 'lost';
+    case Result.rightWon:
+      return side === 'right' ? 'won' : 'lost';
+    case Result.leftGone:
+      return side === 'left' ? 'declared-gone' : 'opponent-left';
+    case Result.rightGone:
+      return side === 'right' ? 'declared-gone' : 'opponent-left';
+    case Result.timedOut:
+      return 'timeout';
+    default:
+      return 'interrupted';
+  }
+}
+
+/**
+ * Plays one side of a game: attaches (waiting up to `timeoutMs` for the arbiter), takes the
+ * side with a compareExchange on its pid slot (refused if another player holds it), waits
+ * for the start, then pulls — left −1, right +1 — in native chunks of about `chunkMs`,
+ * publishing its count and heartbeat after each chunk, until the arbiter raises the stop
+ * flag. Returns its report; throws a {@link ToolError} when refused or left without an arbiter.
+ */
+export async function runPlayer(side: Side, options: PlayerOptions): Promise<PlayerReport> {
+  const { name, signal } = options;
+  const { mapping, view } = await attachGame(name, options.timeoutMs, signal);
+  const me = process.pid;
+  const block = view.side(side);
+  const arbiterPid = view.load(OFFSET.arbiterPid);
+  let registered = false;
+  try {
+    const sync = view.sync();
+    if (options.sync && options.sync !== sync) {
+      throw new ToolError(`${name}: the arbiter plays --sync ${sync}; this player was started with --sync ${options.sync}`);
+    }
+    if (view.state() !== State.waiting) throw new ToolError(`${name}: the game has already ${view.state() === State.running ? 'started' : 'ended'}`);
+    const holder = view.compareExchange(block + SIDE_OFFSET.pid, 0, me);
+    if (holder !== 0) throw new ToolError(`${name}: the ${side} side is already taken (pid ${holder})`);
+    registered = true;
+    view.store64(block + SIDE_OFFSET.heartbeat, Date.now());
+    view.store(block + SIDE_OFFSET.status, Status.joined);
+
+    const report = (pulls: number, outcome: Outcome): PlayerReport => ({ side, pid: me, pulls, sync, outcome, arbiterPid });
+    let lastCheck = Date.now();
+    const arbiterGone = (now: number): boolean => {
+      if (now - lastCheck < CHECK_EVERY_MS) return false;
+      lastCheck = now;
+      return !processAlive(arbiterPid) || now - view.load64(OFFSET.arbiterBeat) > ARBITER_SILENCE_MS;
+    };
+
+    // Waiting for the start.
+    for (;;) {
+      const state = view.state();
+      if (state === State.running) break;
+      const now = Date.now();
+      if (state === State.over) {
+        view.store(block + SIDE_OFFSET.status, Status.done);
+        return report(0, outcomeFor(side, view.result()));
+      }
+      if (signal?.aborted) {
+        // Give the side back so another player can take it.
+        view.store(block + SIDE_OFFSET.status, Status.free);
+        view.compareExchange(block + SIDE_OFFSET.pid, me, 0);
+        registered = false;
+        return report(0, 'quit');
+      }
+      if (arbiterGone(now)) throw new ToolError(`${name}: the arbiter (pid ${arbiterPid}) is gone`);
+      view.store64(block + SIDE_OFFSET.heartbeat, now);
+      await sleep(1);
+    }
+
+    // Pulling.
+    view.store(block + SIDE_OFFSET.status, Status.pulling);
+    const atomic = sync === 'atomic';
+    const step = side === 'left' ? -1 : 1;
+    const targetNs = (options.chunkMs ?? 2) * 1e6;
+    let max = 10_000;
+    let pulls = 0;
+    let outcome: Outcome | undefined;
+    for (;;) {
+      const t0 = process.hrtime.bigint();
+      const n = pullLoop(mapping, { positionOffset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max });
+      const ns = Number(process.hrtime.bigint() - t0);
+      pulls += n;
+      const now = Date.now();
+      view.store64(block + SIDE_OFFSET.pulls, pulls);
+      view.store64(block + SIDE_OFFSET.heartbeat, now);
+      if (n < max || view.stopped() || view.state() === State.over) break;
+      if (signal?.aborted) {
+        outcome = 'quit';
+        break;
+      }
+      if (arbiterGone(now)) {
+        view.store(block + SIDE_OFFSET.status, Status.quit);
+        throw new ToolError(`${name}: the arbiter (pid ${arbiterPid}) is gone after ${pulls} pulls`);
+      }
+      // Aim each chunk at ~chunkMs: long enough to run at C speed, short enough to
+      // publish the count and notice signals promptly.
+      max = Math.max(1000, Math.min(50_000_000, Math.round(ns > 0 ? (max * targetNs) / ns : max * 2)));
+      await yieldToLoop();
+    }
+    view.store64(block + SIDE_OFFSET.pulls, pulls);
+    if (outcome === 'quit') {
+      view.store(block + SIDE_OFFSET.status, Status.quit);
+      return report(pulls, 'quit');
+    }
+    view.store(block + SIDE_OFFSET.status, Status.done);
+    return report(pulls, outcomeFor(side, view.result()));
+  } catch (e) {
+    if (registered && view.state() === State.waiting) {
+      view.store(block + SIDE_OFFSET.status, Status.free);
+      view.compareExchange(block + SIDE_OFFSET.pid, me, 0);
+    }
+    throw e;
+  } finally {
+    mapping.unmap();
+  }
+}
