@@ -1,0 +1,21 @@
+// Tour stop: mm-maps — the lab's procmaps: a process's address space, its own and another's.
+export default async function (t) {
+  t.section('mm-maps — the address space, of itself and of any process');
+  t.say('The lab maps a file and pauses so you can read /proc/PID/maps. mm-maps maps each FILE read-only');
+  t.say("and lists its own mappings, the FILE's marked '<- FILE':");
+  t.run('mm-maps /etc/hostname | grep hostname');
+  t.say('With --wait it stays alive, so another process can look at it, as the lab does with cat:');
+  t.run(`printf 'I just love\\nsharing memories\\nwith other processes\\n' > maps-poem.txt
+mm-maps --wait maps-poem.txt > /dev/null 2> wait.err &
+for i in $(seq 100); do grep -q waiting wait.err 2>/dev/null && break; sleep 0.1; done
+cat wait.err
+grep maps-poem /proc/$(pidof mm-maps)/maps
+kill $(pidof mm-maps); wait; echo "exit $?"`);
+  t.say('Any process, as far as permissions allow: where does this shell keep its memory?');
+  t.say('(Each line here runs in bash -c, which would exec a lone last command in place of itself, so an echo follows.)');
+  t.run('mm-maps -p $$ --summary; echo "(that was bash, PID $$)"');
+  t.say('-x adds the smaps columns (Rss, Pss, clean/dirty, swap) with totals that match pmap -x; --json for jq:');
+  t.run('mm-maps -p $$ -x --kind heap,stack; echo "(bash again)"');
+  t.run(`mm-maps -p $$ --json | jq -s 'group_by(.kind) | map({kind: .[0].kind, bytes: (map(.size) | add)})' -c`);
+  t.run('mm-maps -p 999999');
+}
