@@ -213,7 +213,8 @@ describe('lifecycle', () => {
   for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`${sig} to the parent mid --delay: the child is killed and reaped, exit ${code}`, async () => {
       const run = await startVerbose(['--delay', '20000', poem]);
-      expect(procState(run.childPid)).toBe('S');
+      // Asleep in sigwait (it may need a moment to get there after the fork).
+      expect(await eventually(() => procState(run.childPid) === 'S')).toBe(true);
       run.parent.kill(sig);
       const r = await run.done;
       expect(r.code).toBe(code);
@@ -227,7 +228,7 @@ describe('lifecycle', () => {
 
   it('SIGKILL to the parent: the child dies with it (PR_SET_PDEATHSIG)', async () => {
     const run = await startVerbose(['--delay', '20000', poem]);
-    expect(procState(run.childPid)).toBe('S');
+    expect(await eventually(() => procState(run.childPid) === 'S')).toBe(true);
     run.parent.kill('SIGKILL');
     await run.done;
     // Orphans are reaped by init; where init does not reap, a dead child shows as Z.

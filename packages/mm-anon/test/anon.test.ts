@@ -1,0 +1,237 @@
+// Library level: shareThroughFork and the input helpers, in this process (no CLI spawned).
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync, constants as fsConstants } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { forkSignalReader, mapAnonymous, waitChild, SIGNAL_READER_HEADER } from '@mm/core';
+import { closeInput, copyInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
+import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
+
+const tmp = tempDir('mm-anon-lib-');
+afterAll(() => tmp.cleanup());
+
+let n = 0;
+function file(content: string | Buffer): string {
+  const f = join(tmp.path, `in-${n++}`);
+  writeFileSync(f, content);
+  return f;
+}
+
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs shareThroughFork on `content` with the child writing into a file; returns the result and the file's bytes. */
+async function shareToFile(content: string | Buffer, options: Parameters<typeof shareThroughFork>[1] = {}) {
+  const input = openInput(file(content));
+  const out = join(tmp.path, `out-${n++}`);
+  const fd = openSync(out, 'w');
+  try {
+    const r = await shareThroughFork(input, { delayMs: 0, outFd: fd, ...options });
+    return { r, out: readFileSync(out) };
+  } finally {
+    closeSync(fd);
+    closeInput(input);
+  }
+}
+
+describe('openInput / copyInput', () => {
+  it('throws SystemErrors for a missing file and a directory', () => {
+    expect(() => openInput(join(tmp.path, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT', message: `${join(tmp.path, 'missing')}: No such file or directory` }));
+    expect(() => openInput(tmp.path)).toThrow(expect.objectContaining({ code: 'EISDIR', message: `${tmp.path}: Is a directory` }));
+  });
+
+  it('sizes a regular file without reading it, and copies it straight into the mapping with the length in the header', () => {
+    const input = openInput(file('hello, mapping'));
+    expect(input.size).toBe(14);
+    expect(input.chunks).toBeNull();
+    const m = mapAnonymous(SIGNAL_READER_HEADER + input.size);
+    expect(copyInput(input, m)).toBe(14);
+    expect(new BigUint64Array(m.buffer, 0, 1)[0]).toBe(14n);
+    expect(m.bytes.subarray(SIGNAL_READER_HEADER).toString()).toBe('hello, mapping');
+    m.unmap();
+    closeInput(input);
+    closeInput(input);
+  });
+
+  it('reads a file of size 0 in /proc ahead, in chunks', () => {
+    const input = openInput('/proc/self/maps');
+    expect(input.chunks).not.toBeNull();
+    expect(input.size).toBeGreaterThan(0);
+    const m = mapAnonymous(SIGNAL_READER_HEADER + input.size);
+    expect(copyInput(input, m)).toBe(input.size);
+    expect(m.bytes.subarray(SIGNAL_READER_HEADER).toString()).toMatch(/^[0-9a-f]+-[0-9a-f]+ /);
+    m.unmap();
+    closeInput(input);
+  });
+
+  it('wakeSignal refuses SIGKILL and SIGSTOP', () => {
+    expect(wakeSignal('USR1')).toBe(10);
+    expect(wakeSignal('SIGTERM')).toBe(15);
+    expect(() => wakeSignal('KILL')).toThrow(/SIGKILL cannot be blocked/);
+    expect(() => wakeSignal(19)).toThrow(/SIGSTOP cannot be blocked/);
+  });
+});
+
+describe('shareThroughFork', () => {
+  it('the child writes exactly the bytes the parent put in the shared mapping, NULs included', async () => {
+    const data = Buffer.concat([Buffer.alloc(100), Buffer.from('middle'), Buffer.alloc(100)]);
+    const { r, out } = await shareToFile(data);
+    expect(out.equals(data)).toBe(true);
+    expect(r.sharing).toBe('shared');
+    expect(r.written).toBe(206);
+    expect(r.seen).toBe(206);
+    expect(r.exit).toEqual({ pid: r.childPid, code: 0, signal: null, signo: null });
+    expect(r.parentPid).toBe(process.pid);
+    expect(r.childPid).not.toBe(process.pid);
+    expect(r.interrupted).toBeNull();
+  });
+
+  it('MAP_PRIVATE: the child sees its own snapshot from the fork, length 0, and writes nothing', async () => {
+    const { r, out } = await shareToFile('you will not see this\n', { sharing: 'private', delayMs: 20 });
+    expect(out.length).toBe(0);
+    expect(r.written).toBe(22);
+    expect(r.seen).toBe(0);
+    expect(r.exit.code).toBe(0);
+    expect(privateReport(r)).toMatch(/^--private: the child saw 0 bytes of the 22 written \(MAP_PRIVATE gave child \d+ a copy-on-write snapshot/);
+  });
+
+  it('narrates each step through log', async () => {
+    const lines: string[] = [];
+    const { r } = await shareToFile('abc', { log: (l) => lines.push(l), signal: 'SIGUSR2', delayMs: 10 });
+    expect(lines.map((l) => l.replace(/^\[\+\d+\.\d{3}s\] /, '').replace(/ .*/, ''))).toEqual(['parent', 'parent', 'parent', 'child', 'parent', 'parent', 'parent']);
+    expect(lines.join('\n')).toContain(`sent SIGUSR2 to child ${r.childPid}`);
+  });
+
+  it('reaps its child: afterwards the pid is gone, and no child of this process is defunct', async () => {
+    const { r } = await shareToFile('x');
+    expect(procState(r.childPid)).toBeNull();
+    if (haveCommand('ps', 'the ps check')) {
+      const ps = spawnSync('ps', ['-o', 'pid=,stat=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+      expect(ps.stdout.split('\n').filter((l) => /\sZ/.test(l))).toEqual([]);
+    }
+  });
+
+  it('never reaps children that are not its own: a sibling child keeps its exit status for Node', async () => {
+    const sibling = spawn('sh', ['-c', 'sleep 0.3; exit 7']);
+    const siblingExit = new Promise<number | null>((resolve) => sibling.on('exit', (code) => resolve(code)));
+    const { out } = await shareToFile('mine', { delayMs: 600 });
+    expect(out.toString()).toBe('mine');
+    expect(await siblingExit).toBe(7);
+  });
+
+  it('the event loop runs while the child is waited for: the child only finishes because a timer drains its pipe', async () => {
+    if (!haveCommand('mkfifo', 'the FIFO test')) return;
+    const fifo = join(tmp.path, `fifo-${n++}`);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // Reader first (non-blocking open succeeds without a writer), then the child's end.
+    const rd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const wr = openSync(fifo, fsConstants.O_WRONLY);
+    const data = Buffer.alloc(1 << 20, 0x5a); // far more than a pipe holds (64 KiB)
+    const received: Buffer[] = [];
+    let ticksWhileWaiting = 0;
+    let signalled = false;
+    const timer = setInterval(() => {
+      if (signalled) ticksWhileWaiting++;
+      const b = Buffer.alloc(1 << 16);
+      for (;;) {
+        let k = 0;
+        try {
+          k = readSync(rd, b);
+        } catch {
+          return; // EAGAIN: the child has not written more yet
+        }
+        if (k === 0) return;
+        received.push(Buffer.from(b.subarray(0, k)));
+      }
+    }, 2);
+    const input = openInput(file(data));
+    try {
+      const r = await shareThroughFork(input, {
+        delayMs: 0,
+        outFd: wr,
+        onFork: () => closeSync(wr), // only the child holds the write end now
+        log: (l) => {
+          if (l.includes('sent SIGUSR1')) signalled = true;
+        },
+      });
+      expect(r.exit.code).toBe(0);
+    } finally {
+      clearInterval(timer);
+      closeInput(input);
+    }
+    // Drain what is left after the child's exit.
+    const b = Buffer.alloc(1 << 16);
+    for (;;) {
+      let k = 0;
+      try {
+        k = readSync(rd, b);
+      } catch {
+        break;
+      }
+      if (k === 0) break;
+      received.push(Buffer.from(b.subarray(0, k)));
+    }
+    closeSync(rd);
+    expect(Buffer.concat(received).equals(data)).toBe(true);
+    expect(ticksWhileWaiting).toBeGreaterThan(0);
+  });
+
+  it('core waitChild: a timer fires while the wait is pending (it is the timer that wakes the child)', async () => {
+    const m = mapAnonymous(SIGNAL_READER_HEADER + 8);
+    const devnull = openSync('/dev/null', 'w');
+    const pid = forkSignalReader(m, { outFd: devnull });
+    let fired = false;
+    const wait = waitChild(pid);
+    setTimeout(() => {
+      fired = true;
+      process.kill(pid, 'SIGUSR1');
+    }, 20);
+    const exit = await wait;
+    expect(fired).toBe(true);
+    expect(exit).toEqual({ pid, code: 0, signal: null, signo: null });
+    closeSync(devnull);
+    m.unmap();
+  });
+
+  it('an abort during the delay kills and reaps the child, and the data is never written', async () => {
+    const ac = new AbortController();
+    let childPid = 0;
+    const p = shareToFile('never', { delayMs: 30_000, abortSignal: ac.signal, onFork: (pid) => (childPid = pid) });
+    setTimeout(() => ac.abort(), 50);
+    const { r, out } = await p;
+    expect(r.interrupted).toBe('abort');
+    expect(r.written).toBeNull();
+    expect(r.exit.signal).toBe('SIGKILL');
+    expect(out.length).toBe(0);
+    expect(r.childPid).toBe(childPid);
+    expect(procState(childPid)).toBeNull();
+  });
+
+  it('an input that fails while being copied kills and reaps the child, then throws', async () => {
+    // A sized input whose descriptor is not open: the read after the fork fails with EBADF.
+    const input = { name: 'broken', fd: 1_000_000, size: 3, chunks: null, owned: false, closed: false };
+    let childPid = 0;
+    await expect(shareThroughFork(input, { delayMs: 0, onFork: (pid) => (childPid = pid) })).rejects.toThrow(/Bad file descriptor/);
+    expect(childPid).toBeGreaterThan(0);
+    expect(procState(childPid)).toBeNull();
+  });
+
+  it('a file that shrank after sizing publishes the shorter length', async () => {
+    const f = file('0123456789');
+    const input = openInput(f);
+    writeFileSync(f, '0123');
+    const out = join(tmp.path, `out-${n++}`);
+    const fd = openSync(out, 'w');
+    const r = await shareThroughFork(input, { delayMs: 0, outFd: fd });
+    closeSync(fd);
+    closeInput(input);
+    expect(r.written).toBe(4);
+    expect(readFileSync(out).toString()).toBe('0123');
+  });
+});
