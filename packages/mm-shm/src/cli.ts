@@ -47,7 +47,8 @@ Examples:
     .option('-s, --size <size>', 'set its size in bytes (4096, 4KiB, 1M)', sizeArg('size'))
     .option('-m, --mode <mode>', 'permission bits of a new object, octal (default 0600)', parseMode)
     .option('-x, --exclusive', 'O_CREAT|O_EXCL: fail if it already exists')
-    .action((name: string, opts: { size?: number; mode?: number; exclusive?: boolean }) => {
+    .option('-a, --allocate', 'reserve the memory now (posix_fallocate): ENOSPC here, not SIGBUS later')
+    .action((name: string, opts: { size?: number; mode?: number; exclusive?: boolean; allocate?: boolean }) => {
       createObject(name, opts);
     });
 

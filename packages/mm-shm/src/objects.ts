@@ -38,6 +38,11 @@ export interface CreateOptions {
   mode?: number;
   /** O_CREAT|O_EXCL: fail with `NAME: already exists` if the object exists. */
   exclusive?: boolean;
+  /**
+   * Reserve the memory now (posix_fallocate), so a full /dev/shm is an ENOSPC error here
+   * rather than a SIGBUS in whoever writes later. A new object is removed again on failure.
+   */
+  allocate?: boolean;
 }
 
 /** What {@link createObject} did. */
@@ -83,11 +88,18 @@ export function openForWriting(name: string, options: { mode?: number; exclusive
 
 /**
  * `mm-shm create`: shm_open with O_CREAT (O_EXCL with `exclusive`), then ftruncate to
- * `size` if given. Creating an existing object without `exclusive` just opens it.
+ * `size` if given (sparse: memory is used when written, unless `allocate`). Creating an existing object without `exclusive` just opens it.
  */
 export function createObject(name: string, options: CreateOptions = {}): CreateResult {
   const h = openForWriting(name, options);
-  closeSync(h.fd);
+  try {
+    if (options.allocate && h.size > 0) allocate(h.fd, 0, h.size, h.name);
+  } catch (e) {
+    if (h.created) shmUnlink(h.name);
+    throw e;
+  } finally {
+    closeSync(h.fd);
+  }
   return { name: h.name, created: h.created, size: h.size };
 }
 

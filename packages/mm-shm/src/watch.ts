@@ -89,7 +89,7 @@ export async function watchObject(name: string, options: WatchOptions = {}): Pro
         const now = new Date();
         if (options.redraw) {
           const lines = hexDumpLines(bytes, { address: start, squeeze, previous, mark: previous ? options.mark : undefined });
-          const rows = Math.max(3, (out.rows ?? 24) - 2);
+          const rows = Math.max(3, (out.rows && out.rows > 0 ? out.rows : 24) - 2);
           const header = `Every ${interval}ms: ${title}   ${shown}   ${clock(now)}`;
           let body = lines;
           if (lines.length > rows) body = [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines (use --offset/--length)`];
