@@ -2,7 +2,7 @@
  * Library API of mm-maps: read and classify the mappings of any process, filter them, and
  * format them the way the `mm-maps` command does (text, NDJSON, totals by kind).
  */
-export { KINDS, SUMMARY_GROUPS, classifyMapping, guessExecutable, summaryGroup, displayName } from './kind.js';
+export { KINDS, SUMMARY_GROUPS, classifyMapping, codeFiles, guessExecutable, summaryGroup, displayName } from './kind.js';
 export type { SummaryGroup } from './kind.js';
 export { readView, viewFromBytes, splitRaw, commandLine, markRanges } from './view.js';
 export type { Target, MapRow, ProcessView, ReadViewOptions, MarkedRange } from './view.js';

@@ -20,11 +20,13 @@ const DELETED = ' (deleted)';
  * - private hugetlb memory (`/anon_hugepage (deleted)`) is anonymous memory;
  * - every `[vvar…]` variant (`[vvar]`, `[vvar_vclock]`, …) is `vvar`;
  * - the program's own code is `program` even when its file was replaced or removed
- *   (`/proc/PID/exe` then reads `PATH (deleted)`).
+ *   (`/proc/PID/exe` then reads `PATH (deleted)`);
+ * - a file the process runs code from is a `library` whatever its name (a Node addon
+ *   `x.node`, a plugin without `.so`): pass `codeFiles` from {@link codeFiles}.
  *
  * `exe` is the process's executable as `/proc/PID/exe` names it.
  */
-export function classifyMapping(e: MapsEntry, exe?: string): MappingKind {
+export function classifyMapping(e: MapsEntry, exe?: string, codeFiles?: ReadonlySet<string>): MappingKind {
   const p = e.path;
   const shared = e.perms[3] === 's';
   if (p.startsWith('[vvar')) return 'vvar';
@@ -37,7 +39,20 @@ export function classifyMapping(e: MapsEntry, exe?: string): MappingKind {
     const program = exe.endsWith(DELETED) ? exe.slice(0, -DELETED.length) : exe;
     if (p === program) return 'program';
   }
-  return mappingKind(e, exe);
+  const kind = mappingKind(e, exe);
+  if (kind === 'file' && codeFiles?.has(fileKey(e))) return 'library';
+  return kind;
+}
+
+function fileKey(e: MapsEntry): string {
+  return `${e.device} ${e.inode}`;
+}
+
+/** The files (device and inode) that some executable, private mapping runs code from. */
+export function codeFiles(entries: readonly MapsEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) if (e.inode !== 0 && e.perms[2] === 'x' && e.perms[3] === 'p') out.add(fileKey(e));
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fromNodeError, parseMaps, parseMapsLine, parseSmaps, processExe, readMapsText, readSmaps, type MappingKind, type MapsEntry, type SmapsEntry } from '@mm/core';
-import { classifyMapping, displayName, guessExecutable } from './kind.js';
+import { classifyMapping, codeFiles, displayName, guessExecutable } from './kind.js';
 
 /** Which process to read: a PID, or `'self'` for the calling process. */
 export type Target = number | 'self';
@@ -95,7 +95,8 @@ export function viewFromBytes(pid: number, buf: Buffer, options: ReadViewOptions
   const entries: MapsEntry[] = extended ? parseSmaps(text) : parseMaps(text);
   const raws = splitRaw(buf);
   const exe = options.exe ?? guessExecutable(entries);
-  const rows = entries.map((entry, i) => ({ entry, kind: classifyMapping(entry, exe), name: displayName(entry), raw: raws[i] ?? Buffer.from(entry.raw + '\n') }));
+  const code = codeFiles(entries);
+  const rows = entries.map((entry, i) => ({ entry, kind: classifyMapping(entry, exe, code), name: displayName(entry), raw: raws[i] ?? Buffer.from(entry.raw + '\n') }));
   return { pid, exe, extended, rows };
 }
 

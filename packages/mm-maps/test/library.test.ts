@@ -62,6 +62,18 @@ describe('classifyMapping', () => {
     expect(view.exe).toBe('/usr/bin/sleep');
     expect(view.rows.map((r) => r.kind)).toEqual(['program', 'program', 'library']);
   });
+
+  it('a file the process runs code from is a library whatever its name; a data file stays a file', () => {
+    const text = [
+      '7f0000000000-7f0000006000 r--p 00000000 fe:00 77                         /opt/app/build/addon.node',
+      '7f0000006000-7f000002a000 r-xp 00006000 fe:00 77                         /opt/app/build/addon.node',
+      '7f000002a000-7f000002b000 rw-p 0002a000 fe:00 77                         /opt/app/build/addon.node',
+      '7f000002b000-7f000002c000 r--s 00000000 fe:00 78                         /opt/app/data.bin',
+      '',
+    ].join('\n');
+    const view = viewFromBytes(42, Buffer.from(text), { exe: '/usr/bin/node' });
+    expect(view.rows.map((r) => r.kind)).toEqual(['library', 'library', 'library', 'file']);
+  });
 });
 
 describe('raw text', () => {
