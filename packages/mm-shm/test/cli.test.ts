@@ -74,7 +74,7 @@ describe('mm-shm lifecycle', () => {
     expect(r.code).toBe(0);
     expect(statSync(dev(a)).mode & 0o7777).toBe(0o600);
     expect(statSync(dev(b)).mode & 0o7777).toBe(0o644);
-    if (haveCommand('stat', 'checking modes with GNU stat')) {
+    if (haveCommand('stat', 'the GNU stat cross-check of modes')) {
       const gnu = await runCommand('stat', ['-c', '%a %A %U', dev(a), dev(b)]);
       expect(gnu.stdout.toString()).toBe('600 -rw------- root\n644 -rw-r--r-- root\n');
     }
@@ -219,11 +219,11 @@ describe('mm-shm runtime errors name the object and the reason', () => {
     await shm(['rm', n]);
   });
 
-  it('permission denied: an object of another user with mode 0600, opened as nobody', async () => {
-    if (!haveCommand('setpriv', 'the permission-denied test')) return;
+  it('permission denied: an object of another user with mode 0600, opened as nobody', async (ctx) => {
+    if (!haveCommand('setpriv', 'the permission-denied test')) return ctx.skip();
     if (process.getuid?.() !== 0) {
       console.warn('skipping the permission-denied test: needs root to switch to nobody');
-      return;
+      return ctx.skip();
     }
     const n = newName();
     await shm(['write', n], { input: 'secret' });
@@ -241,12 +241,12 @@ describe('mm-shm runtime errors name the object and the reason', () => {
     await shm(['rm', n]);
   });
 
-  it('no space left: the object mm-shm had just created is removed again; an existing one keeps its size', async () => {
-    if (!haveCommand('unshare', 'the ENOSPC test (a private 1 MiB /dev/shm)')) return;
+  it('no space left: the object mm-shm had just created is removed again; an existing one keeps its size', async (ctx) => {
+    if (!haveCommand('unshare', 'the ENOSPC test (a private 1 MiB /dev/shm)')) return ctx.skip();
     const probe = await runCommand('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=1M tmpfs /dev/shm']);
     if (probe.code !== 0) {
       console.warn(`skipping the ENOSPC test: cannot mount a private tmpfs (${probe.stderr.trim()})`);
-      return;
+      return ctx.skip();
     }
     const bins = binDir();
     try {
