@@ -160,7 +160,6 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     if (options.abortSignal?.aborted) interrupted = 'abort';
 
     let written: number | null = null;
-    let exit: ChildExit;
     if (interrupted) throw new MmError('ABORT_ERR', 'aborted before the fork');
     childPid = forkSignalReader(mapping, { signal: signo, outFd: options.outFd ?? 1, reportFd: reportFd ?? -1 });
     const waited = waitChild(childPid).then((e) => {
@@ -201,7 +200,7 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
       process.kill(childPid, signo);
       log(parent, `sent ${sig} to ${child}; waiting for it without blocking the event loop (waitpid on a worker thread)`);
     }
-    exit = await waited;
+    const exit: ChildExit = await waited;
     const seen = reportFd === null ? null : readReport(reportFd);
     if (exit.signal) log(parent, `reaped ${child}: killed by ${exit.signal}`);
     else log(parent, `reaped ${child}: exit status ${exit.code}${seen === null ? '' : `; it found ${seen} bytes in its view of the mapping and wrote them out`}`);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { forkSignalReader, mapAnonymous, waitChild, SIGNAL_READER_HEADER } from '@mm/core';
 import { closeInput, copyInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
 import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
+import { procState } from './helpers.js';
 
 const tmp = tempDir('mm-anon-lib-');
 afterAll(() => tmp.cleanup());
@@ -15,15 +16,6 @@ function file(content: string | Buffer): string {
   const f = join(tmp.path, `in-${n++}`);
   writeFileSync(f, content);
   return f;
-}
-
-function procState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** Runs shareThroughFork on `content` with the child writing into a file; returns the result and the file's bytes. */

@@ -1,10 +1,11 @@
 // End-to-end: the built `mm-anon` bin, as a user runs it.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { procState } from './helpers.js';
 
 const bin = binPath('mm-anon');
 const tmp = tempDir('mm-anon-cli-');
@@ -21,16 +22,6 @@ afterAll(() => {
 });
 
 const fast = ['--delay', '0'];
-
-/** State letter of a process from /proc/PID/stat, or null if there is no such process. */
-function procState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 /** Polls until `check` is true or `ms` pass; returns the last result. */
 async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
