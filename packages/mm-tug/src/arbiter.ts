@@ -32,7 +32,7 @@ export interface ArbiterOptions {
 }
 
 /** A player's heartbeat older than this (ms) means it is gone. */
-export const STALE_MS = 700;
+export const STALE_MS = 900;
 /** How often the arbiter checks that the players live (ms). */
 const LIVENESS_EVERY_MS = 50;
 /** How long the arbiter waits for the players' final counts after the call (ms). */

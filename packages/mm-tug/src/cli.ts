@@ -7,7 +7,7 @@ import { runArbiter, MAX_LIMIT, type DisplayMode } from './arbiter.js';
 import { runDemo } from './demo.js';
 import { runPlayer, type PlayerReport } from './player.js';
 import type { GameResult } from './display.js';
-import type { Side, SyncMode } from './layout.js';
+import { opposite, type Side, type SyncMode } from './layout.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 
@@ -90,7 +90,6 @@ function gameExit(result: GameResult, caught: string | undefined): number {
 }
 
 const OUTCOME_MESSAGE: Partial<Record<PlayerReport['outcome'], string>> = {
-  'opponent-left': 'game over: the other player left',
   'declared-gone': 'the arbiter declared this player gone',
   interrupted: 'the arbiter ended the game',
   timeout: 'the arbiter gave up waiting for players',
@@ -104,6 +103,7 @@ async function playSide(side: Side, flags: { name: string; timeout: number; sync
   else process.stdout.write(`${side} pulls=${report.pulls} outcome=${report.outcome}\n`);
   if (report.outcome === 'won' || report.outcome === 'lost') return 0;
   if (report.outcome === 'quit') return 128 + signalNumber(caught ?? 'SIGINT');
+  if (report.outcome === 'opponent-left') throw new ToolError(`${flags.name}: game over: the ${opposite(side)} player left`);
   throw new ToolError(`${flags.name}: ${OUTCOME_MESSAGE[report.outcome] ?? report.outcome}`);
 }
 
