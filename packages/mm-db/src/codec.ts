@@ -340,3 +340,34 @@ export function formatValueJson(f: FieldLayout, v: Value): string {
   if (Array.isArray(v)) return `[${v.map((x) => jsonScalar(f.kind, x)).join(',')}]`;
   return jsonScalar(f.kind, v);
 }
+
+const GETTER: Record<Exclude<Kind, 'char' | 'bool'>, string> = {
+  i8: 'getInt8', u8: 'getUint8', i16: 'getInt16', u16: 'getUint16', i32: 'getInt32', u32: 'getUint32',
+  f32: 'getFloat32', f64: 'getFloat64', i64: 'getBigInt64', u64: 'getBigUint64',
+};
+
+/**
+ * Builds one function that reads a whole record into an object literal of a fixed shape
+ * (generated once per layout from the field names, which are C identifiers), so reading a
+ * record is a handful of DataView loads and no per-field dispatch.
+ */
+export function rowReader(fields: readonly FieldLayout[]): (dv: DataView, bytes: Buffer, base: number) => Row {
+  const helpers: FieldReader[] = [];
+  const parts = fields.map((f) => {
+    const key = JSON.stringify(f.name);
+    if (isText(f)) return `${key}: dt(b, o + ${f.offset}, ${textCapacity(f)})`;
+    if (f.count !== undefined) {
+      helpers.push(fieldReader(f));
+      return `${key}: h[${helpers.length - 1}](dv, b, o)`;
+    }
+    if (f.kind === 'bool') return `${key}: dv.getUint8(o + ${f.offset}) !== 0`;
+    const le = f.elemSize > 1 ? ', true' : '';
+    return `${key}: dv.${GETTER[f.kind as keyof typeof GETTER]}(o + ${f.offset}${le})`;
+  });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('dt', 'h', `return function readRow(dv, b, o) { return { ${parts.join(', ')} }; };`) as (
+    dt: typeof decodeText,
+    h: FieldReader[],
+  ) => (dv: DataView, bytes: Buffer, base: number) => Row;
+  return make(decodeText, helpers);
+}

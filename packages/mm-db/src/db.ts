@@ -7,7 +7,7 @@ import { fstatSync, ftruncateSync, closeSync, constants as fsConstants } from 'n
 import { openFile, openMapping, flock, allocate, fromNodeError, type Mapping } from '@mm/core';
 import { layoutSchema, type Layout, type FieldLayout } from './layout.js';
 import { PERSON_SCHEMA, type SchemaSpec } from './schema.js';
-import { checkFieldValue, fieldReader, fieldWriter, ValueError, type FieldReader, type FieldWriter, type Row, type Value } from './codec.js';
+import { checkFieldValue, fieldReader, fieldWriter, rowReader, ValueError, type FieldReader, type FieldWriter, type Row, type Value } from './codec.js';
 
 /** A database problem (bad file size, index out of range, unknown field). Exit status 1 in the CLI. */
 export class DbError extends Error {
@@ -62,6 +62,7 @@ export class Database {
   private readonly names: string[];
   private readonly readers: FieldReader[];
   private readonly writers: FieldWriter[];
+  private readonly readRow: (dv: DataView, bytes: Buffer, base: number) => Row;
 
   /** @internal Use {@link openDatabase}. */
   constructor(path: string, fd: number, layout: Layout, writable: boolean, force: boolean) {
@@ -74,6 +75,7 @@ export class Database {
     this.names = layout.fields.map((f) => f.name);
     this.readers = layout.fields.map(fieldReader);
     this.writers = layout.fields.map(fieldWriter);
+    this.readRow = rowReader(layout.fields);
     this.remap();
   }
 
@@ -147,12 +149,8 @@ export class Database {
 
   /** Record `i` as an object (64-bit integers as BigInts, char[N] as strings). */
   get(i: number): Row {
-    if (!(i >= 0 && i < this.n) || (i | 0) !== i) this.checkIndex(i);
-    const base = i * this.recordSize;
-    const row: Row = {};
-    const { names, readers, dv, bytesView } = this;
-    for (let k = 0; k < names.length; k++) row[names[k]] = readers[k](dv, bytesView, base);
-    return row;
+    if (!(i >= 0 && i < this.n) || Math.floor(i) !== i) this.checkIndex(i);
+    return this.readRow(this.dv, this.bytesView, i * this.recordSize);
   }
 
   /** One field of record `i`. */
