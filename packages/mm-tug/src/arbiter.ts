@@ -46,12 +46,12 @@ function goneResult(side: Side): ResultCode {
 }
 
 /** Why `side` is no longer playing, or undefined while it is. */
-function whyGone(view: GameView, side: Side, now: number): string | undefined {
+function whyGone(view: GameView, side: Side, now: number, pidsOnly = false): string | undefined {
   const pid = view.pid(side);
   if (view.status(side) === Status.quit) return `the ${side} player (pid ${pid}) quit`;
   if (!processAlive(pid)) return `the ${side} player (pid ${pid}) died`;
   const beat = view.heartbeat(side);
-  if (beat > 0 && now - beat > STALE_MS) return `the ${side} player (pid ${pid}) stopped answering (no heartbeat for ${now - beat} ms)`;
+  if (!pidsOnly && beat > 0 && now - beat > STALE_MS) return `the ${side} player (pid ${pid}) stopped answering (no heartbeat for ${now - beat} ms)`;
   return undefined;
 }
 
@@ -156,6 +156,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       view.store(OFFSET.state, State.running);
       let nextDraw = options.intervalMs;
       let nextCheck = 0;
+      let lastTick = 0;
       for (;;) {
         const position = view.position();
         if (position >= limit || position <= -limit) {
@@ -171,8 +172,11 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
           break;
         }
         if (t >= nextCheck) {
+          // After a long gap of our own (this process was not scheduled), heartbeats look
+          // stale through no fault of the players: judge them by their pids only this time.
+          const starved = t - lastTick > STALE_MS / 3;
           nextCheck = t + LIVENESS_EVERY_MS;
-          const gone = SIDES.map((s) => [s, whyGone(view, s, now)] as const).find(([, w]) => w !== undefined);
+          const gone = SIDES.map((s) => [s, whyGone(view, s, now, starved)] as const).find(([, w]) => w !== undefined);
           if (gone) {
             finish(goneResult(gone[0]), gone[1]);
             break;
@@ -186,6 +190,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
             drawn = true;
           } else out.write(plainLine(s) + '\n');
         }
+        lastTick = t;
         await sleep(1);
       }
       callSeconds = elapsed();
@@ -202,6 +207,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       const now = Date.now();
       view.store64(OFFSET.arbiterBeat, now);
       const pending = SIDES.filter((s) => {
+        if (goneResult(s) === result) return false; // declared gone: nothing more to wait for
         const st = view.status(s);
         return view.pid(s) !== 0 && st !== Status.done && st !== Status.quit && st !== Status.free && processAlive(view.pid(s));
       });
