@@ -86,7 +86,7 @@ export function plainLine(s: Snapshot): string {
 /** The final plain result line. */
 export function resultLine(r: GameResult): string {
   return (
-    `result winner=${r.winner ?? 'none'} reason=${r.reason} sync=${r.sync} limit=${r.limit} ` +
+    `result winner=${r.winner ?? 'none'} reason=${r.reason} sync=${r.sync} limit=${r.limit} called-at=${r.calledAt} ` +
     `left=${r.leftPulls} right=${r.rightPulls} right-left=${r.expected} position=${r.position} lost=${r.lost} ` +
     `time=${r.seconds.toFixed(3)}`
   );

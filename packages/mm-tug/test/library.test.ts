@@ -97,7 +97,7 @@ describe('a game in one process', () => {
     expect(r.lost).toBe(0);
     expect(left.outcome).toBe(r.winner === 'left' ? 'won' : 'lost');
     expect(right.outcome).toBe(r.winner === 'right' ? 'won' : 'lost');
-    expect(resultLine(r)).toMatch(new RegExp(`^result winner=${r.winner} reason=limit sync=atomic limit=300000 left=${r.leftPulls} right=${r.rightPulls} `));
+    expect(resultLine(r)).toMatch(new RegExp(`^result winner=${r.winner} reason=limit sync=atomic limit=300000 called-at=${r.calledAt} left=${r.leftPulls} right=${r.rightPulls} `));
     expect(existsSync(`/dev/shm/${name}`)).toBe(false);
   });
 
