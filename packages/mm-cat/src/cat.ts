@@ -5,7 +5,7 @@
 // error (EFAULT) instead of a SIGBUS that would kill the process.
 import { closeSync, fstatSync, readlinkSync, readSync, constants as fsConstants, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, fromNodeError, isSystemError, openFile, readSome, systemError, writeAll, type SystemError } from '@mm/core';
+import { forEachWindow, fromNodeError, isSystemError, openFile, openMapping, pageSize, readSome, systemError, writeAll, type Mapping, type SystemError } from '@mm/core';
 
 /** Options of {@link catFiles} and {@link catFile}. */
 export interface CatOptions {
@@ -15,8 +15,14 @@ export interface CatOptions {
   length?: number;
   /** File descriptor to write to. Default 1 (stdout). */
   out?: number;
-  /** Bytes per mapped window. Default 16 MiB. */
+  /** Bytes per mapped window. Default 32 MiB. */
   windowSize?: number;
+  /**
+   * Fault each window's pages in when it is mapped (MAP_POPULATE), in one go, rather than one
+   * fault per few pages during write(2). Default true: on virtual machines where page faults
+   * are costly this halves the system time. False walks plain windows with `forEachWindow`.
+   */
+  populate?: boolean;
   /** Bytes per read(2) when streaming. Default 128 KiB. */
   bufferSize?: number;
   /** Called with a ready-to-print message (`NAME: reason`) for each input that failed. */
@@ -47,7 +53,7 @@ export class OutputError extends Error {
   }
 }
 
-const DEFAULT_WINDOW = 16 * 1024 * 1024;
+const DEFAULT_WINDOW = 32 * 1024 * 1024;
 const DEFAULT_BUFFER = 128 * 1024;
 const OUTPUT_NAME = 'write error';
 
@@ -173,7 +179,7 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
   const end = Math.min(size, offset + Math.min(limit, size));
   let written = 0;
   try {
-    forEachWindow(fd, { offset, length: Math.max(0, end - offset), windowSize: options.windowSize ?? DEFAULT_WINDOW, advice: 'sequential' }, (w, fileOffset) => {
+    eachWindow(fd, offset, Math.max(0, end - offset), options.windowSize ?? DEFAULT_WINDOW, options.populate ?? true, (w, fileOffset) => {
       try {
         writeAll(out, w.bytes, OUTPUT_NAME);
       } catch (e) {
@@ -194,6 +200,30 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
   const tailFrom = Math.max(offset, size);
   if (written < limit) written += stream(fd, name, out, 0, limit - written, bufferSize, tailFrom);
   return { path: how, bytes: written };
+}
+
+/**
+ * Visits [offset, offset+length) of a regular file in read-only shared windows, each
+ * unmapped after `visit`. Without `populate` this is core's forEachWindow (sequential
+ * advice); with it each window is mapped with MAP_POPULATE, which forEachWindow cannot do.
+ */
+function eachWindow(fd: number, offset: number, length: number, windowSize: number, populate: boolean, visit: (w: Mapping, fileOffset: number) => void): void {
+  if (!populate) {
+    forEachWindow(fd, { offset, length, windowSize, advice: 'sequential' }, visit);
+    return;
+  }
+  const size = Math.ceil(windowSize / pageSize) * pageSize;
+  const end = offset + length;
+  for (let pos = offset; pos < end; ) {
+    const len = Math.min(size - (pos % pageSize), end - pos);
+    const w = openMapping(fd, { offset: pos, length: len, access: 'r', sharing: 'shared', populate: true });
+    try {
+      visit(w, pos);
+    } finally {
+      w.unmap();
+    }
+    pos += len;
+  }
 }
 
 let outStat: Stats | null | undefined;
