@@ -21,7 +21,7 @@ function valueArg(what: string): (text: string) => bigint {
 await runCli('mm-counter', async (argv) => {
   let status = 0;
   const program = createProgram({ name: 'mm-counter', version, description })
-    .argument('<FILE>', 'the counter file (created as zero bytes when missing)')
+    .argument('<FILE>', 'the counter file (created as zero bytes when missing; - is standard input, e.g. - <>FILE)')
     .option('-n, --count <N>', 'increments to make (1e9, 10M, 1G; 0 just prints the value)', countArg('count'), 1_000_000_000)
     .addOption(new Option('--sync <mode>', "none: a separate load and store per increment (the lab's race); atomic: one atomic add").choices(['none', 'atomic']).default('none'))
     .addOption(new Option('--width <bits>', 'counter width: 32 (int32, od -t d4) or 64 (int64, od -t d8)').choices(['32', '64']).default('32'))

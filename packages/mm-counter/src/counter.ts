@@ -193,6 +193,9 @@ export class Counter {
   }
 }
 
+/** The file name that means standard input (a file opened by the shell: `mm-counter - <>FILE`). */
+export const STDIN = '-';
+
 function named(e: unknown, file: string): unknown {
   // openMapping(fd) names the file `fd N` in its errors; say the file's own name instead.
   if (isSystemError(e) && /^fd \d+$/.test(e.path ?? '')) return systemError(e.errno, e.syscall, file);
@@ -204,32 +207,38 @@ function named(e: unknown, file: string): unknown {
  * 8 (width 64) bytes; a longer file is fine and a shorter one is grown with zeros. The file is
  * mapped before anything is written, so a directory, FIFO, `/proc` file or any file that cannot
  * be mapped is refused with a SystemError and left exactly as it was (a file this call
- * created is removed again).
+ * created is removed again). `-` is standard input, which must then be a regular file opened
+ * for reading and writing (`mm-counter - <>FILE`).
  */
 export function openCounter(file: string, options: OpenCounterOptions = {}): Counter {
   const width: Width = options.width ?? 32;
   const size = width / 8;
   const sharing = options.private ? 'private' : 'shared';
-  const base = fs.O_RDWR | fs.O_NONBLOCK;
+  const stdin = file === STDIN;
   let created = false;
   let readOnly = false;
   let fd: number;
-  try {
-    fd = openFile(file, base | fs.O_CREAT | fs.O_EXCL);
-    created = true;
-  } catch (e) {
-    if (!isSystemError(e) || e.code !== 'EEXIST') throw e;
+  if (stdin) {
+    fd = 0;
+  } else {
+    const base = fs.O_RDWR | fs.O_NONBLOCK;
     try {
-      fd = openFile(file, base);
-    } catch (e2) {
-      // A private mapping needs only read access: count in a copy of a file we may not write.
-      if (!options.private || !isSystemError(e2) || !['EACCES', 'EPERM', 'EROFS', 'ETXTBSY'].includes(e2.code)) throw e2;
-      fd = openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
-      if (fstatSync(fd).size === 0) {
-        closeSync(fd);
-        throw e2;
+      fd = openFile(file, base | fs.O_CREAT | fs.O_EXCL);
+      created = true;
+    } catch (e) {
+      if (!isSystemError(e) || e.code !== 'EEXIST') throw e;
+      try {
+        fd = openFile(file, base);
+      } catch (e2) {
+        // A private mapping needs only read access: count in a copy of a file we may not write.
+        if (!options.private || !isSystemError(e2) || !['EACCES', 'EPERM', 'EROFS', 'ETXTBSY'].includes(e2.code)) throw e2;
+        fd = openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
+        if (fstatSync(fd).size === 0) {
+          closeSync(fd);
+          throw e2;
+        }
+        readOnly = true;
       }
-      readOnly = true;
     }
   }
   try {
@@ -243,23 +252,24 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
       if (!readOnly && fstatSync(fd).size < size) allocate(fd, 0, size, file);
     } catch (e) {
       mapping.unmap();
-      throw e;
+      throw named(e, file);
     }
     return new Counter(file, width, mapping);
   } catch (e) {
     if (created) unlinkSync(file);
     throw e;
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
   }
 }
 
 /**
  * Reads the counter in `file` without creating or changing anything: an empty file reads
- * as 0, a file shorter than the counter as if padded with zero bytes.
+ * as 0, a file shorter than the counter as if padded with zero bytes. `-` is standard input.
  */
 export function readCounter(file: string, width: Width = 32): bigint {
-  const fd = openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
+  const stdin = file === STDIN;
+  const fd = stdin ? 0 : openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
   try {
     let mapping: Mapping;
     try {
@@ -274,6 +284,6 @@ export function readCounter(file: string, width: Width = 32): bigint {
       mapping.unmap();
     }
   } finally {
-    closeSync(fd);
+    if (!stdin) closeSync(fd);
   }
 }

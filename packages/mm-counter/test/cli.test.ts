@@ -159,6 +159,22 @@ describe('one-liners for shell scripts', () => {
     expect(readFileSync(f)).toEqual(Buffer.alloc(4));
   });
 
+  it('- is standard input: a file the shell opened read-write (<>) is counted in place; a pipe is refused', async () => {
+    const f = fresh();
+    const r = await sh(`: > ${f}; mm-counter - -n 1000 --sync atomic <> ${f}; mm-counter - --get < ${f}; mm-counter - -n 1 < ${f}; echo "exit $?"; echo x | mm-counter - -n 1; echo "exit $?"`);
+    expect(r.stdout.toString()).toBe('1000\n1000\nexit 1\nexit 1\n');
+    expect(r.stderr).toBe('mm-counter: -: Permission denied\nmm-counter: -: No such device\n');
+    expect(od(f)).toBe('1000');
+    expect(existsSync(join(tmp.path, '-'))).toBe(false);
+  });
+
+  it('stays quiet when the reader of stdout has gone', async () => {
+    const f = fresh();
+    const r = await sh(`mm-counter ${f} --add 1 | true; mm-counter ${f} -n 10 | true; mm-counter ${f} --get`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('11\n');
+  });
+
   it('a longer file keeps everything after the counter', async () => {
     const f = fresh();
     writeFileSync(f, Buffer.concat([Buffer.alloc(4), Buffer.from('rest of the file\n')]));
