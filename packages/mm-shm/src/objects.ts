@@ -111,7 +111,7 @@ export interface WriteOptions {
   truncate?: boolean;
   /** Permission bits if the object has to be created (set exactly). Default 0600 less the umask. */
   mode?: number;
-  /** Bytes read from the input at a time (the most copied through one mapping). Default 4 MiB. */
+  /** Bytes gathered from the input before they are copied through one mapping. Default 4 MiB. */
   chunkSize?: number;
 }
 
@@ -145,12 +145,22 @@ export function writeObject(name: string, input: number, options: WriteOptions =
       ftruncateSync(h.fd, offset);
       size = offset;
     }
-    for (;;) {
-      const n = readSome(input, stage, 'stdin');
+    let eof = false;
+    while (!eof) {
+      // Fill the stage (a pipe gives 64 KiB a read) so each mapping carries a big chunk.
+      let n = 0;
+      while (n < stage.length) {
+        const got = readSome(input, stage.subarray(n), 'stdin');
+        if (got === 0) {
+          eof = true;
+          break;
+        }
+        n += got;
+      }
       if (n === 0) break;
       allocate(h.fd, pos, n, h.name); // extends the object when pos + n > size
       size = Math.max(size, pos + n);
-      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n });
+      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true });
       try {
         stage.copy(window.bytes, 0, 0, n);
       } finally {
