@@ -1,0 +1,145 @@
+// The library API without spawning the CLI: which path each input takes, the bytes that land
+// in an output file, per-input errors versus output errors, and experiment outcomes.
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeSync, openSync, readFileSync, writeFileSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { catFd, catFile, catFiles, choosePath, describeMapping, isPseudoFile, runExperiment, wantsExperiment } from '../src/index.js';
+import { readMaps } from '@mm/core';
+import { tempDir } from '../../../tools/testkit/index.js';
+
+const tmp = tempDir('mm-cat-lib-');
+const at = (n: string): string => join(tmp.path, n);
+afterAll(() => tmp.cleanup());
+
+function withOutput(fn: (out: number) => void): Buffer {
+  const path = at(`out-${Math.random().toString(36).slice(2)}`);
+  const out = openSync(path, 'w');
+  try {
+    fn(out);
+  } finally {
+    closeSync(out);
+  }
+  return readFileSync(path);
+}
+
+describe('choosing between mapping and read(2)', () => {
+  it('maps regular files with data; reads empty files, /proc and /sys files and devices', () => {
+    writeFileSync(at('data'), 'data');
+    writeFileSync(at('empty'), '');
+    const kinds: Record<string, string> = {};
+    for (const p of [at('data'), at('empty'), '/proc/self/status', '/dev/null']) {
+      const fd = openSync(p, 'r');
+      try {
+        kinds[p] = choosePath(fd, p, fstatSync(fd));
+      } finally {
+        closeSync(fd);
+      }
+    }
+    expect(kinds).toEqual({ [at('data')]: 'mapped', [at('empty')]: 'streamed', '/proc/self/status': 'streamed', '/dev/null': 'streamed' });
+  });
+
+  it('judges procfs and sysfs by where the descriptor really points, even through a symlink', () => {
+    const fd = openSync('/proc/self/cmdline', 'r');
+    const data = openSync(at('data'), 'r');
+    try {
+      expect(isPseudoFile(fd, 'whatever-name')).toBe(true);
+      expect(isPseudoFile(data, '/proc/looks-like-proc')).toBe(false);
+    } finally {
+      closeSync(fd);
+      closeSync(data);
+    }
+  });
+
+  it('refuses a directory with EISDIR', () => {
+    const fd = openSync(tmp.path, 'r');
+    try {
+      expect(() => choosePath(fd, 'd', fstatSync(fd))).toThrow(expect.objectContaining({ code: 'EISDIR', message: 'd: Is a directory' }));
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe('copying', () => {
+  const big = Buffer.alloc(5 * 4096 + 77);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
+
+  it('writes the same bytes through small populated windows, plain windows, and read(2)', () => {
+    writeFileSync(at('big'), big);
+    const populated = withOutput((out) => expect(catFile(at('big'), { out, windowSize: 4096 })).toEqual({ path: 'mapped', bytes: big.length }));
+    const plain = withOutput((out) => catFile(at('big'), { out, windowSize: 8192, populate: false }));
+    const ranged = withOutput((out) => catFile(at('big'), { out, windowSize: 4096, offset: 4095, length: 4098 }));
+    expect(populated.equals(big)).toBe(true);
+    expect(plain.equals(big)).toBe(true);
+    expect(ranged.equals(big.subarray(4095, 4095 + 4098))).toBe(true);
+  });
+
+  it('reads what was appended after the size fstat reported', () => {
+    writeFileSync(at('grow'), 'abc');
+    const fd = openSync(at('grow'), 'r');
+    try {
+      const got = withOutput((out) => catFd(fd, 'grow', { out }));
+      expect(got.toString()).toBe('abc');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('catFiles reports failed inputs through onError, carries on, and returns 1', () => {
+    writeFileSync(at('a'), 'A');
+    const errors: string[] = [];
+    let status = -1;
+    const got = withOutput((out) => {
+      status = catFiles([at('a'), at('nope'), at('a')], { out, onError: (m) => errors.push(m) });
+    });
+    expect(got.toString()).toBe('AA');
+    expect(status).toBe(1);
+    expect(errors).toEqual([`${at('nope')}: No such file or directory`]);
+  });
+
+  it('an output that cannot be written ends the run with a "write error"', () => {
+    writeFileSync(at('a'), 'A');
+    writeFileSync(at('b'), '');
+    const ro = openSync(at('b'), 'r');
+    try {
+      expect(() => catFiles([at('a'), at('a')], { out: ro })).toThrow(expect.objectContaining({ code: 'EBADF', message: 'write error: Bad file descriptor' }));
+    } finally {
+      closeSync(ro);
+    }
+  });
+});
+
+describe('experiments through the library', () => {
+  it('knows which options ask for an experiment', () => {
+    expect(wantsExperiment({})).toBe(false);
+    expect(wantsExperiment({ offset: 3, length: 4 } as never)).toBe(false);
+    expect(wantsExperiment({ readPastEnd: 0 })).toBe(true);
+    expect(wantsExperiment({ prot: 'r' })).toBe(true);
+  });
+
+  it('returns 139 for a store into a read-only mapping, prints first, leaves the file alone', () => {
+    writeFileSync(at('p'), 'abc\n');
+    const notes: string[] = [];
+    let outcome;
+    const printed = withOutput((out) => {
+      outcome = runExperiment(at('p'), { prot: 'r', upcase: true, out, note: (l) => notes.push(l) });
+    });
+    expect(outcome).toEqual({ exitCode: 139, signal: 'SIGSEGV' });
+    expect(printed.toString()).toBe('abc\n');
+    expect(notes).toHaveLength(1);
+    expect(readFileSync(at('p'), 'utf8')).toBe('abc\n');
+  });
+
+  it('uppercases through a shared mapping', () => {
+    writeFileSync(at('p'), 'abc\n');
+    withOutput((out) => expect(runExperiment(at('p'), { upcase: true, out })).toEqual({ exitCode: 0, signal: null }));
+    expect(readFileSync(at('p'), 'utf8')).toBe('ABC\n');
+  });
+
+  it('describes a maps entry with its range, permissions and path', () => {
+    const libc = readMaps().find((e) => e.path.includes('libc'));
+    const anon = readMaps().find((e) => e.path === '');
+    if (anon) expect(describeMapping(anon)).toMatch(/^[0-9a-f]+-[0-9a-f]+ [-r][-w][-x][ps] anonymous memory$/);
+    if (libc) expect(describeMapping(libc)).toMatch(/libc.*\(library\)$/);
+  });
+});
