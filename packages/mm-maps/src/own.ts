@@ -29,7 +29,7 @@ export function mapFiles(files: readonly string[]): OwnMappings {
       out.ranges.push({ start: m.address, end: m.address + pages, label: file });
     } catch (e) {
       if (isSystemError(e)) out.errors.push(file === '-' ? systemError(e.errno, e.syscall, '-').message : e.message);
-      else if (e instanceof Error) out.errors.push(`${file}: ${e.message}`);
+      else if (e instanceof Error) out.errors.push(e.message.startsWith(`${file}: `) ? e.message : `${file}: ${e.message}`);
       else throw e;
     }
   }
