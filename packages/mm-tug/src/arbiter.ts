@@ -198,10 +198,11 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     }
 
     // Game over: say why, raise the stop flag, collect the final counts.
+    // The result first (a player reads it once it sees the flag), then the flag at once.
     view.store(OFFSET.result, result);
+    view.store(OFFSET.stop, 1);
     view.store(OFFSET.callPosition, calledAt);
     view.store(OFFSET.state, State.over);
-    view.store(OFFSET.stop, 1);
     const until = Date.now() + FINAL_WAIT_MS;
     while (Date.now() < until) {
       const now = Date.now();
