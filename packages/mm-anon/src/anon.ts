@@ -50,6 +50,8 @@ export interface ShareResult {
   interrupted: NodeJS.Signals | 'abort' | null;
 }
 
+const HUGE_PAGE = 2 * 1024 * 1024;
+
 /** Signals the child can wait for: every one but SIGKILL and SIGSTOP, which cannot be blocked. */
 export function wakeSignal(name: string | number): number {
   const signo = signalNumber(name);
@@ -133,6 +135,15 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
   const parent = `parent ${parentPid}`;
 
   const mapping: Mapping = mapAnonymous(SIGNAL_READER_HEADER + input.size, { sharing });
+  if (mapping.length >= HUGE_PAGE) {
+    // Fewer page faults for big inputs where the kernel allows transparent huge pages for
+    // this kind of memory (shmem_enabled=advise for MAP_SHARED); harmless elsewhere.
+    try {
+      mapping.advise('hugepage');
+    } catch {
+      // a kernel without THP: 4 KiB pages it is
+    }
+  }
   const reportFd = openReportFile();
   let childPid = 0;
   let reaped = false;
@@ -185,7 +196,7 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     if (!interrupted && !reaped) {
       if (options.log) {
         const act = processActivity(childPid);
-        if (act) log(child, `still waiting: state ${act.state}${act.wchan ? `, in kernel function ${act.wchan}` : ''} (from /proc/${childPid})`);
+        if (act) log(child, `/proc/${childPid} says: state ${act.state}${act.wchan ? `, sleeping in kernel function ${act.wchan}` : ''}`);
       }
       try {
         written = copyInput(input, mapping);

@@ -161,7 +161,7 @@ describe('--signal and --verbose', () => {
     expect(r.stderr).toContain(`parent ${parentPid}: mapped 66 bytes of anonymous MAP_SHARED memory`);
     expect(r.stderr).toContain(`forked child ${run.childPid}; it blocked SIGUSR2 before the fork and now waits for it in sigwait`);
     expect(r.stderr).toContain('working for 200 ms');
-    expect(r.stderr).toMatch(new RegExp(`child ${run.childPid}: still waiting: state S \\(sleeping\\)`));
+    expect(r.stderr).toMatch(new RegExp(`child ${run.childPid}: /proc/${run.childPid} says: state S \\(sleeping\\)`));
     expect(r.stderr).toContain('wrote 50 bytes of');
     expect(r.stderr).toContain(`sent SIGUSR2 to child ${run.childPid}`);
     expect(r.stderr).toContain(`reaped child ${run.childPid}: exit status 0; it found 50 bytes`);
