@@ -201,6 +201,98 @@ function fieldEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
   };
 }
 
+/** Writes a whole number 0 ≤ |n| < 2^53 as digits at b[p]; returns the position after it. */
+function putInt(b: Buffer, p: number, n: number): number {
+  if (n < 0) {
+    b[p++] = 45;
+    n = -n;
+  }
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  if (n < 100) {
+    const t = (n / 10) | 0;
+    b[p] = 48 + t;
+    b[p + 1] = 48 + n - 10 * t;
+    return p + 2;
+  }
+  let len = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+  for (let t = 1e10; t <= n; t *= 10) len++;
+  let q = p + len - 1;
+  while (n >= 10) {
+    const d = n % 10;
+    b[q--] = 48 + d;
+    n = (n - d) / 10;
+  }
+  b[q] = 48 + n;
+  return p + len;
+}
+
+/** Copies plain text bytes of a char[N] field (up to its NUL) to b[p], in quotes for JSON; -1 when a byte needs escaping. */
+function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s: number, cap: number) => number {
+  const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44, 0x20] : [92];
+  const plain = new Uint8Array(256);
+  for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
+  const quote = format === 'json';
+  return (b, p, bytes, s, cap) => {
+    if (quote) b[p++] = 34;
+    const e = s + cap;
+    for (let k = s; k < e; k++) {
+      const c = bytes[k];
+      if (c === 0) break;
+      if (plain[c] === 0) return -1;
+      b[p++] = c;
+    }
+    if (quote) b[p++] = 34;
+    return p;
+  };
+}
+
+const SMALL_INT_GETTER: Partial<Record<string, string>> = {
+  i8: 'getInt8', u8: 'getUint8', i16: 'getInt16', u16: 'getUint16', i32: 'getInt32', u32: 'getUint32',
+};
+
+/**
+ * Generates one straight-line function writing a whole record (constant bytes stored one
+ * by one, small integers and plain text inline, everything else through the field's
+ * emitter), generated once per output from field names that are C identifiers.
+ */
+function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, emits: Emit[], out: Out): (bytes: Buffer, dv: DataView, base: number, i: number) => void {
+  const code: string[] = ['const b = out.buf; let p = out.pos; let v;'];
+  const constant = (text: string) => {
+    for (const byte of Buffer.from(text)) code.push(`b[p++] = ${byte};`);
+  };
+  const sep = format === 'tsv' ? '\t' : ',';
+  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? (format === 'tsv' ? '	' : sep) : '');
+  let k = 0;
+  if (index) {
+    constant(keyPrefix(k++, INDEX_KEY));
+    code.push('p = putInt(b, p, i);');
+  }
+  fields.forEach((f, j) => {
+    constant(keyPrefix(k++, f.name));
+    const getter = SMALL_INT_GETTER[f.kind];
+    if (getter && f.count === undefined) {
+      code.push(`p = putInt(b, p, dv.${getter}(base + ${f.offset}${f.elemSize > 1 ? ', true' : ''}));`);
+    } else if (isText(f)) {
+      code.push(`v = copyText(b, p, bytes, base + ${f.offset}, ${textCapacity(f)});`);
+      code.push(`if (v < 0) { out.pos = p; emits[${j}](bytes, dv, base); p = out.pos; } else p = v;`);
+    } else {
+      code.push(`out.pos = p; emits[${j}](bytes, dv, base); p = out.pos;`);
+    }
+  });
+  constant(format === 'json' ? '}\n' : '\n');
+  code.push('out.pos = p;');
+  const make = new Function('out', 'emits', 'putInt', 'copyText', `return function line(bytes, dv, base, i) {\n${code.join('\n')}\n};`) as (
+    o: Out,
+    e: Emit[],
+    pi: typeof putInt,
+    ct: ReturnType<typeof textCopier>,
+  ) => (bytes: Buffer, dv: DataView, base: number, i: number) => void;
+  return make(out, emits, putInt, textCopier(format));
+}
+
 /**
  * Writes records of a {@link Database} as lines to a sink: a header (TSV, CSV), then one
  * line per record. Call {@link RecordWriter.end} to flush the last bytes.
@@ -208,9 +300,9 @@ function fieldEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
 export class RecordWriter {
   private readonly out: Out;
   private readonly emits: Emit[];
-  private readonly prefixes: Buffer[];
   private readonly maxRecord: number;
   private readonly fields: FieldLayout[];
+  private readonly line: (bytes: Buffer, dv: DataView, base: number, i: number) => void;
 
   constructor(
     private readonly db: Database,
@@ -224,9 +316,7 @@ export class RecordWriter {
     this.maxRecord = max;
     this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max));
     this.emits = fields.map((f) => fieldEmitter(f, format, this.out));
-    const sep = format === 'tsv' ? '\t' : ',';
-    const keys = [...(options.index ? [INDEX_KEY] : []), ...fields.map((f) => f.name)];
-    this.prefixes = keys.map((k, i) => Buffer.from(format === 'json' ? `${i ? ',' : '{'}${JSON.stringify(k)}:` : i ? sep : ''));
+    this.line = compileLine(fields, format, !!options.index, this.emits, this.out);
   }
 
   /** Writes the header line (TSV and CSV; nothing for JSON). */
@@ -239,34 +329,22 @@ export class RecordWriter {
 
   /** Writes record `i` as one line. */
   write(i: number): void {
-    const { out, emits, prefixes, db } = this;
+    const { out, db } = this;
     out.room(this.maxRecord);
-    const bytes = db.bytes;
-    const dv = db.view;
-    const base = i * db.recordSize;
-    let k = 0;
-    if (this.options.index) {
-      out.buf.set(prefixes[0], out.pos);
-      out.pos += prefixes[0].length;
-      out.int(i);
-      k = 1;
-    }
-    for (let j = 0; j < emits.length; j++, k++) {
-      const pre = prefixes[k];
-      if (pre.length === 1) out.buf[out.pos++] = pre[0];
-      else if (pre.length) {
-        out.buf.set(pre, out.pos);
-        out.pos += pre.length;
-      }
-      emits[j](bytes, dv, base);
-    }
-    if (this.options.format === 'json') out.byte(125);
-    out.byte(10);
+    this.line(db.bytes, db.view, i * db.recordSize, i);
   }
 
   /** Writes records [start, end). */
   writeRange(start: number, end: number): void {
-    for (let i = start; i < end; i++) this.write(i);
+    const { out, line, db, maxRecord } = this;
+    const rs = db.recordSize;
+    const bytes = db.bytes;
+    const dv = db.view;
+    const limit = out.buf.length - maxRecord;
+    for (let i = start; i < end; i++) {
+      if (out.pos > limit) out.flush();
+      line(bytes, dv, i * rs, i);
+    }
   }
 
   /** Flushes what is buffered. */

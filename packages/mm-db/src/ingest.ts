@@ -50,6 +50,22 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
   const fail = (msg: string): never => {
     throw new LineError(msg);
   };
+  const names = layout.fields.map((f) => Buffer.from(f.name, 'latin1'));
+  const nameLen = Int32Array.from(names, (b) => b.length);
+  const indexKey = Buffer.from(INDEX_KEY);
+  /** The field whose name is input[s, e), compared byte by byte (no string made); -1 for the index key, -2 if none. */
+  const lookup = (s: number, e: number): number => {
+    const len = e - s;
+    for (let k = 0; k < names.length; k++) {
+      if (nameLen[k] !== len) continue;
+      const nm = names[k];
+      let j = 0;
+      while (j < len && nm[j] === input[s + j]) j++;
+      if (j === len) return k;
+    }
+    return len === indexKey.length && input[s] === indexKey[0] ? -1 : -2;
+  };
+  let seen = 0;
   const intMin = layout.fields.map((f) => (intRange(f.kind) && !isWide(f.kind) ? Number(intRange(f.kind)!.min) : 0));
   const intMax = layout.fields.map((f) => (intRange(f.kind) && !isWide(f.kind) ? Number(intRange(f.kind)!.max) : -1));
 
@@ -63,15 +79,21 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
   const ws = () => {
     while (p < eol && WS[input[p]]) p++;
   };
-  /** Scans a string starting at the quote at p; returns [start, end, escaped] of its contents and moves p past it. */
-  const scanString = (): [number, number, boolean] => {
+  // The string scanString found: contents input[strS, strE), with escapes when strEsc.
+  let strS = 0;
+  let strE = 0;
+  let strEsc = false;
+  /** Scans a string starting at the quote at p, sets strS/strE/strEsc and moves p past it. */
+  const scanString = (): void => {
     const s = ++p;
     let escaped = false;
     while (p < eol) {
       const c = input[p];
       if (c === 34) {
-        const e = p++;
-        return [s, e, escaped];
+        strS = s;
+        strE = p++;
+        strEsc = escaped;
+        return;
       }
       if (c === 92) {
         escaped = true;
@@ -81,7 +103,7 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
       if (c < 0x20) fail(`invalid JSON: control character in a string (column ${p - pos + 1})`);
       p++;
     }
-    return fail('invalid JSON: string not closed');
+    fail('invalid JSON: string not closed');
   };
   const stringValue = (s: number, e: number, escaped: boolean): string => {
     if (!escaped) return input.toString('utf8', s, e);
@@ -107,8 +129,8 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
   const scalarText = (f: FieldLayout): string => {
     const c = input[p];
     if (c === 34) {
-      const [s, e, esc] = scanString();
-      return stringValue(s, e, esc);
+      scanString();
+      return stringValue(strS, strE, strEsc);
     }
     const t = scanBare();
     if (t === 'true' || t === 'false') {
@@ -140,12 +162,17 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
     }
     if (isText(f)) {
       if (c !== 34) fail(`${f.name}: expected text (a JSON string) for char[${textCapacity(f)}]`);
-      const [s, e, esc] = scanString();
+      scanString();
+      const s = strS;
+      const e = strE;
+      const esc = strEsc;
       const cap = textCapacity(f);
       if (!esc) {
         if (e - s > cap) checkText(f, input.toString('utf8', s, e));
-        block.fill(0, base + f.offset, base + f.offset + f.size);
-        input.copy(block, base + f.offset, s, e);
+        let d = base + f.offset;
+        // A field given twice in one object: the last value wins, so clear the first.
+        if (seen & (1 << (k & 31))) block.fill(0, d, d + f.size);
+        for (let q = s; q < e; q++) block[d++] = input[q];
       } else {
         writers[k](dv, block, base, checkText(f, stringValue(s, e, esc)));
       }
@@ -177,8 +204,8 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
         }
         v = items;
       } else if (c === 34) {
-        const [s, e, esc] = scanString();
-        v = parseFieldText(f, stringValue(s, e, esc));
+        scanString();
+        v = parseFieldText(f, stringValue(strS, strE, strEsc));
       } else {
         return fail(`${f.name}: expected an array for ${f.kind}[${f.count}]`);
       }
@@ -226,6 +253,7 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
       continue;
     }
     const base = n * rs;
+    seen = 0;
     try {
       if (input[p] !== 123) fail(`invalid JSON: expected '{' (one object per line)`);
       p++;
@@ -235,15 +263,26 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
         for (;;) {
           ws();
           if (input[p] !== 34) fail(`invalid JSON: expected a field name in quotes (column ${p - pos + 1})`);
-          const [ks, ke, kesc] = scanString();
-          const key = kesc ? stringValue(ks, ke, kesc) : input.toString('latin1', ks, ke);
-          const f = byName.get(key);
-          if (!f && key !== INDEX_KEY) fail(`unknown field '${key}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+          scanString();
+          const ks = strS;
+          const ke = strE;
+          const kesc = strEsc;
+          let f: FieldLayout | undefined;
+          if (kesc) {
+            const key = stringValue(ks, ke, kesc);
+            f = byName.get(key);
+            if (!f && key !== INDEX_KEY) fail(`unknown field '${key}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+          } else {
+            const k = lookup(ks, ke);
+            if (k === -2) fail(`unknown field '${input.toString('utf8', ks, ke)}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+            f = k >= 0 ? layout.fields[k] : undefined;
+          }
           ws();
-          if (input[p] !== 58) fail(`invalid JSON: expected ':' after "${key}" (column ${p - pos + 1})`);
+          if (input[p] !== 58) fail(`invalid JSON: expected ':' after "${input.toString('utf8', ks, ke)}" (column ${p - pos + 1})`);
           p++;
           ws();
           value(f, base);
+          if (f) seen |= 1 << (f.index & 31);
           ws();
           if (input[p] === 44) {
             p++;
