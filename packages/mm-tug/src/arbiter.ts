@@ -76,6 +76,17 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     throw e;
   }
   const view = new GameView(mapping.buffer);
+  // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
+  // with 141), still end the game for the players and remove the object.
+  const onExit = (): void => {
+    if (view.state() !== State.over) {
+      view.store(OFFSET.result, Result.interrupted);
+      view.store(OFFSET.stop, 1);
+      view.store(OFFSET.state, State.over);
+    }
+    unlinkQuietly(name);
+  };
+  process.once('exit', onExit);
   try {
     // Lay out the game; the magic goes last, so a player never sees a half-made layout.
     view.store(OFFSET.version, LAYOUT_VERSION);
@@ -245,11 +256,17 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     else out.write(resultLine(game) + '\n');
     return game;
   } finally {
+    process.off('exit', onExit);
     mapping.unmap();
-    try {
-      shmUnlink(name);
-    } catch (e) {
-      if (!isSystemError(e) || e.code !== 'ENOENT') throw e;
-    }
+    unlinkQuietly(name);
+  }
+}
+
+/** shm_unlink that ignores an object already gone. */
+function unlinkQuietly(name: string): void {
+  try {
+    shmUnlink(name);
+  } catch (e) {
+    if (!isSystemError(e) || e.code !== 'ENOENT') throw e;
   }
 }

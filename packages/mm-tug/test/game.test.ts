@@ -213,6 +213,46 @@ describe('arbiter and players as separate processes', () => {
     expect(shmObjects(name)).toEqual([]);
   });
 
+  it('Ctrl-C on a player mid-game: it reports its count and exits 130, the arbiter names the side', async () => {
+    const name = gameName();
+    const d = work.path;
+    const script = `
+      mm-tug arbiter --name ${name} --limit 2000M --sync atomic --json > ${d}/arb.out 2> ${d}/arb.err & A=$!
+      mm-tug left --name ${name} > ${d}/left.out 2>${d}/left.err & L=$!
+      mm-tug right --name ${name} > ${d}/right.out 2>${d}/right.err & R=$!
+      for i in $(seq 200); do
+        s=$(od -An -t d4 -j 132 -N 4 /dev/shm/${name} 2>/dev/null)$(od -An -t d4 -j 196 -N 4 /dev/shm/${name} 2>/dev/null)
+        [ "$(echo $s)" = "2 2" ] && break; sleep 0.05
+      done
+      kill -INT $R
+      wait $R; echo "right=$?"; wait $A; echo "arbiter=$?"; wait $L; echo "left=$?"; echo "pid=$R"`;
+    const r = await runBash(script, { env: bins.env });
+    const lines = r.stdout.toString().trim().split('\n');
+    const pid = lines.pop()!.replace('pid=', '');
+    expect(lines).toEqual(['right=130', 'arbiter=1', 'left=1']);
+    const right = readFileSync(join(d, 'right.out'), 'utf8');
+    expect(right).toMatch(/^right pulls=[1-9]\d* outcome=quit\n$/);
+    const res = JSON.parse(readFileSync(join(d, 'arb.out'), 'utf8')) as Result;
+    expect(res.reason).toBe('right-gone');
+    expect(right).toContain(`pulls=${res.rightPulls} `);
+    expect(res.lost).toBe(0);
+    expect(readFileSync(join(d, 'arb.err'), 'utf8')).toContain(`mm-tug: ${name}: the right player (pid ${pid}) quit\n`);
+    expect(readFileSync(join(d, 'left.err'), 'utf8')).toBe(`mm-tug: ${name}: game over: the right player left\n`);
+    expect(shmObjects(name)).toEqual([]);
+  });
+
+  it('the reader of the display goes away (| head): exit 141, players stopped, object removed', async () => {
+    const name = gameName();
+    const r = await runBash(`mm-tug demo --name ${name} --limit 2000M --sync atomic --interval 10 | head -2; echo "status=\${PIPESTATUS[0]}"`, { env: bins.env });
+    const lines = r.stdout.toString().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^time=/);
+    expect(lines[2]).toBe('status=141');
+    // The players (still writing to this stderr) each saw the game end rather than spin on.
+    expect(r.stderr).toBe(`mm-tug: ${name}: the arbiter ended the game\n`.repeat(2));
+    expect(shmObjects(name)).toEqual([]);
+  });
+
   it('a player with no arbiter times out with a clear message, exit 1', async () => {
     const name = gameName();
     const r = await runBin(bin, ['right', '--name', name, '--timeout', '0.5']);
