@@ -196,7 +196,7 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     if (!interrupted && !reaped) {
       if (options.log) {
         const act = processActivity(childPid);
-        if (act) log(child, `/proc/${childPid} says: state ${act.state}${act.wchan ? `, sleeping in kernel function ${act.wchan}` : ''}`);
+        if (act) log(child, `/proc/${childPid} says: state ${act.state}${act.wchan ? `, in kernel function ${act.wchan}` : ''}`);
       }
       try {
         written = copyInput(input, mapping);
