@@ -60,7 +60,6 @@ Examples:
     .option('-t, --truncate', 'cut the object at --offset first, so it ends where the input ends')
     .option('-m, --mode <mode>', 'permission bits if the object is created, octal (default 0600)', parseMode)
     .action((name: string, opts: { offset: number; truncate?: boolean; mode?: number }) => {
-      validateShmName(name);
       writeObject(name, 0, opts);
     });
 

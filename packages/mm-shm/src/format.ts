@@ -66,12 +66,17 @@ export function localTime(d: Date): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/** Local time of day with milliseconds: `09:31:02.123` — the header of each `watch` dump. */
+export function clockTime(d: Date): string {
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
 /** Local time with milliseconds and the UTC offset: `2026-11-26 09:31:02.123 +0000` — the `stat` line. */
 export function localTimeLong(d: Date): string {
   const off = -d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
-  return `${localTime(d)}.${String(d.getMilliseconds()).padStart(3, '0')} ${sign}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
+  return `${localTime(d)}.${clockTime(d).slice(-3)} ${sign}${pad2(Math.floor(abs / 60))}${pad2(abs % 60)}`;
 }
 
 /** One object as a plain JSON record (what `ls --json` and `stat --json` print, one per line). */

@@ -8,6 +8,7 @@
 import { closeSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { shmOpen } from '@mm/core';
+import { clockTime } from './format.js';
 import { hexDumpLines } from './hexdump.js';
 import { objectState } from './objects.js';
 
@@ -38,9 +39,6 @@ export interface WatchResult {
   reason: 'removed' | 'stopped';
   frames: number;
 }
-
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-const clock = (d: Date): string => `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 
 function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => {
@@ -90,13 +88,13 @@ export async function watchObject(name: string, options: WatchOptions = {}): Pro
         if (options.redraw) {
           const lines = hexDumpLines(bytes, { address: start, squeeze, previous, mark: previous ? options.mark : undefined });
           const rows = Math.max(3, (out.rows && out.rows > 0 ? out.rows : 24) - 2);
-          const header = `Every ${interval}ms: ${title}   ${shown}   ${clock(now)}`;
+          const header = `Every ${interval}ms: ${title}   ${shown}   ${clockTime(now)}`;
           let body = lines;
           if (lines.length > rows) body = [...lines.slice(0, rows - 1), `… ${lines.length - rows + 1} more lines (use --offset/--length)`];
           await write(out, `\x1b[H${header}\x1b[K\n\x1b[K\n${body.map((l) => l + '\x1b[K\n').join('')}\x1b[J`);
         } else {
           const lines = hexDumpLines(bytes, { address: start, squeeze });
-          await write(out, `--- ${h.name}: ${shown} at ${clock(now)} ---\n${lines.map((l) => l + '\n').join('')}`);
+          await write(out, `--- ${h.name}: ${shown} at ${clockTime(now)} ---\n${lines.map((l) => l + '\n').join('')}`);
         }
         frames++;
         previous = bytes;
