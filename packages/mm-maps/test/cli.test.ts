@@ -6,17 +6,19 @@ import { binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } fr
 import { procLines, quietSleeper } from './helpers.js';
 
 const bin = binPath('mm-maps');
-const tmp = tempDir('mm-maps-');
-const launchers = binDir();
+let tmp: ReturnType<typeof tempDir>;
+let launchers: ReturnType<typeof binDir>;
 let sleeper: Awaited<ReturnType<typeof quietSleeper>>;
 
 beforeAll(async () => {
+  tmp = tempDir('mm-maps-');
+  launchers = binDir();
   sleeper = await quietSleeper();
 });
 afterAll(() => {
-  sleeper.kill();
-  tmp.cleanup();
-  launchers.cleanup();
+  sleeper?.kill();
+  tmp?.cleanup();
+  launchers?.cleanup();
 });
 
 function lines(buf: Buffer): string[] {

@@ -3,12 +3,15 @@
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapAnonymous, openMapping, parseMapsLine } from '@mm/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tools/testkit/index.js';
 import { classifyMapping, formatRow, parseKinds, parsePerms, permsMatch, readView, splitRaw, summarize, viewFromBytes, FilterError } from '../src/index.js';
 
-const tmp = tempDir('mm-maps-lib-');
-afterAll(() => tmp.cleanup());
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir('mm-maps-lib-');
+});
+afterAll(() => tmp?.cleanup());
 
 const PAD = ' '.repeat(10);
 function entry(perms: string, dev: string, inode: number, path: string) {
