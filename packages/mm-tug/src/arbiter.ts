@@ -143,6 +143,24 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       await sleep(10);
     }
 
+    // Both joined: tell them to get set, and start once both spin on the state word.
+    if (result === Result.none) view.store(OFFSET.state, State.ready);
+    while (result === Result.none) {
+      const now = Date.now();
+      view.store64(OFFSET.arbiterBeat, now);
+      if (signal?.aborted) {
+        finish(Result.interrupted);
+        break;
+      }
+      const gone = SIDES.map((s) => [s, view.pid(s) === 0 ? `the ${s} player left before the start` : whyGone(view, s, now)] as const).find(([, w]) => w !== undefined);
+      if (gone) {
+        finish(goneResult(gone[0]), gone[1]);
+        break;
+      }
+      if (SIDES.every((s) => view.status(s) === Status.set)) break;
+      await sleep(1);
+    }
+
     // The game.
     const startNs = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - startNs) / 1e9;

@@ -8,7 +8,8 @@
  * ------  ----  ---------------  -----------  ------------------------------------------------
  *   0      4    magic            arbiter      0x31475554 ("TUG1"), stored last: layout ready
  *   4      4    version          arbiter      LAYOUT_VERSION (1)
- *   8      4    state            arbiter      0 waiting · 1 running · 2 over
+ *   8      4    state            arbiter      0 waiting · 3 ready (both joined: get set) ·
+ *                                             1 running · 2 over
  *  12      4    stop             arbiter      0 pull on · 1 stop (read by the native pull loop)
  *  16      4    sync             arbiter      0 none (racy load+store) · 1 atomic (lock add)
  *  20      4    limit            arbiter      the winner is called at position ±limit
@@ -26,7 +27,8 @@
  *
  * side block (at 128 for left, 192 for right):
  *  +0      4    pid              player       0 = side free; taken by compareExchange(0 → pid)
- *  +4      4    status           player       0 free · 1 joined · 2 pulling · 3 done · 4 quit
+ *  +4      4    status           player       0 free · 1 joined · 5 set (spinning on the
+ *                                             state word) · 2 pulling · 3 done · 4 quit
  *  +8      8    pulls            player       pulls made so far (final once status is done)
  * +16      8    heartbeat        player       Date.now() after its last chunk of pulls (ms)
  * ```
@@ -61,13 +63,13 @@ export const OFFSET = {
 export const SIDE_OFFSET = { pid: 0, status: 4, pulls: 8, heartbeat: 16 } as const;
 
 /** Game phase (the state word). */
-export const State = { waiting: 0, running: 1, over: 2 } as const;
+export const State = { waiting: 0, running: 1, over: 2, ready: 3 } as const;
 /** How the players add to the position (the sync word). */
 export const SyncCode = { none: 0, atomic: 1 } as const;
 /** How the game ended (the result word). */
 export const Result = { none: 0, leftWon: 1, rightWon: 2, leftGone: 3, rightGone: 4, interrupted: 5, timedOut: 6 } as const;
 /** A player's status word. */
-export const Status = { free: 0, joined: 1, pulling: 2, done: 3, quit: 4 } as const;
+export const Status = { free: 0, joined: 1, pulling: 2, done: 3, quit: 4, set: 5 } as const;
 
 export type Side = 'left' | 'right';
 export type SyncMode = keyof typeof SyncCode;

@@ -149,15 +149,34 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
         return report(0, outcomeFor(side, view.result()));
       }
       if (signal?.aborted) {
-        // Give the side back so another player can take it.
-        view.store(block + SIDE_OFFSET.status, Status.free);
-        view.compareExchange(block + SIDE_OFFSET.pid, me, 0);
-        registered = false;
+        if (state === State.waiting) {
+          // Give the side back so another player can take it.
+          view.store(block + SIDE_OFFSET.status, Status.free);
+          view.compareExchange(block + SIDE_OFFSET.pid, me, 0);
+          registered = false;
+        } else view.store(block + SIDE_OFFSET.status, Status.quit);
         return report(0, 'quit');
       }
       if (arbiterGone(now)) throw new ToolError(`${name}: the arbiter (pid ${arbiterPid}) is gone`);
       view.store64(block + SIDE_OFFSET.heartbeat, now);
-      await sleep(1);
+      if (state !== State.ready) {
+        await sleep(1);
+        continue;
+      }
+      // Both players joined: get set and spin on the state word, so that both start within
+      // microseconds of the arbiter's word instead of a timer tick apart (a tick of head
+      // start is a million uncontended pulls). Back to the event loop every 50 ms.
+      view.store(block + SIDE_OFFSET.status, Status.set);
+      const until = now + 50;
+      let spins = 0;
+      while (view.state() === State.ready) {
+        if ((++spins & 0x3ff) === 0) {
+          const t = Date.now();
+          view.store64(block + SIDE_OFFSET.heartbeat, t);
+          if (t >= until) break;
+        }
+      }
+      if (view.state() !== State.running) await yieldToLoop();
     }
 
     // Pulling.
