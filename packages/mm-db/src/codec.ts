@@ -160,7 +160,11 @@ function scalarFromJs(kind: Kind, v: unknown, name: string): Scalar {
   }
   if (typeof v === 'boolean') throw new ValueError(`${name}: ${v} is not a number`);
   if (kind === 'f32' || kind === 'f64') {
-    if (typeof v === 'number') return parseFloatText(kind, Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v), name);
+    if (typeof v === 'number') {
+      const r = kind === 'f32' ? Math.fround(v) : v;
+      if (Number.isFinite(v) && !Number.isFinite(r)) throw new ValueError(`${name}: ${v} is out of range for f32 (largest 3.4028234663852886e38)`);
+      return r;
+    }
     if (typeof v === 'bigint') return parseFloatText(kind, v.toString(), name);
     throw new ValueError(`${name}: ${String(v)} is not a number`);
   }
