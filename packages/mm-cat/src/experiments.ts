@@ -186,7 +186,10 @@ export function runExperiment(name: string, o: ExperimentOptions = {}): Experime
       explain(`munmap(${hex(mapping.address - BigInt((o.offset ?? 0) % pageSize))}, ${((o.offset ?? 0) % pageSize) + mapping.length})`);
       mapping.unmap();
     }
-    if (fd !== 0) closeSync(fd);
+    if (fd !== 0) {
+      closeSync(fd);
+      explain(`close(${fd})`);
+    }
   }
 }
 

@@ -169,7 +169,8 @@ describe('--cstring and --explain', () => {
     expect(lines[2]).toMatch(/^mm-cat: mmap\(NULL, 50, PROT_READ\|PROT_WRITE, MAP_SHARED, \d+, 0\) = 0x[0-9a-f]+ \(1 page of \d+ bytes\)$/);
     expect(r.stderr).toMatch(/write\(1, 0x[0-9a-f]+, 50\) = 50/);
     expect(r.stderr).toContain('uppercased 41 letters in place');
-    expect(lines[lines.length - 1]).toMatch(/^mm-cat: munmap\(0x[0-9a-f]+, 50\)$/);
+    expect(lines[lines.length - 2]).toMatch(/^mm-cat: munmap\(0x[0-9a-f]+, 50\)$/);
+    expect(lines[lines.length - 1]).toMatch(/^mm-cat: close\(\d+\)$/);
     const ro = await run('--explain', 'poem.txt');
     expect(ro.stderr).toMatch(/open\("poem\.txt", O_RDONLY\)/);
     expect(ro.stderr).toMatch(/PROT_READ, MAP_SHARED/);
