@@ -1,8 +1,8 @@
 // Every command of the built CLI, every bad input (with the file's bytes unchanged), and 50 concurrent adds.
 import { describe, it, expect, afterAll, beforeEach } from 'vitest';
-import { readFileSync, writeFileSync, existsSync, statSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBin, runBash, binPath, binDir, tempDir, type RunResult } from '../../../tools/testkit/index.js';
+import { runBin, runBash, runCommand, binPath, binDir, tempDir, haveCommand, type RunResult } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-db-cli-');
 const bins = binDir();
@@ -16,10 +16,10 @@ const out = (r: RunResult) => r.stdout.toString();
 
 const PEOPLE = 'id\tname\tage\n1\tAlice\t30\n2\tBob\t25\n3\tCharlie\t35\n4\tDiana\t28\n5\tEve\t22\n';
 let n = 0;
-/** A fresh copy of the demo's five people. */
+/** A fresh file holding the demo's five people. */
 function people(): string {
   const file = join(tmp.path, `people-${n++}.db`);
-  copyFileSync(demoFile, file);
+  writeFileSync(file, Buffer.concat([person(1, 'Alice', 30), person(2, 'Bob', 25), person(3, 'Charlie', 35), person(4, 'Diana', 28), person(5, 'Eve', 22)]));
   return file;
 }
 const demoFile = join(tmp.path, 'database.bin');
@@ -64,6 +64,15 @@ describe('list / export / get / count', () => {
     expect(out(await db('list', f, '--index', '--where', 'name=Bob', '--json'))).toBe('{"#":1,"id":2,"name":"Bob","age":25}\n');
     expect(out(await db('list', f, '--table', '--limit', '2'))).toBe('#  id  name   age\n0   1  Alice   30\n1   2  Bob     25\n');
     expect(out(await db('list', f, '--limit', '0'))).toBe('id\tname\tage\n');
+  });
+
+  it.skipIf(!haveCommand('script', 'the terminal table test'))('an aligned table on a terminal (script gives it a TTY); bold header only with colour', async () => {
+    const f = people();
+    const cmd = `'${process.execPath}' '${bin}' list '${f}' --limit 2`;
+    const plain = await runCommand('script', ['-qec', cmd, '/dev/null'], { env: { TERM: 'xterm' } });
+    expect(out(plain).replace(/\r/g, '')).toBe('#  id  name   age\n0   1  Alice   30\n1   2  Bob     25\n');
+    const color = await runCommand('script', ['-qec', cmd, '/dev/null'], { env: { TERM: 'xterm', NO_COLOR: undefined } });
+    expect(out(color).replace(/\r/g, '').split('\n')[0]).toBe('\x1b[1m#  id  name   age\x1b[0m');
   });
 
   it('export is list --json, and import reads it back', async () => {

@@ -78,6 +78,10 @@ export default async function (b) {
     console.log(`same records from both exports: ${same.trim() === 'same' ? 'yes' : 'NO'}`);
   }
 
+  const loop = JSON.parse(b.sh(`node '${join(fixtures, 'export.mjs')}' people.db`, { capture: true }));
+  console.log(`export loop alone, in-process (RecordWriter → /dev/null, median of 5 passes): ${loop.medianMs.toFixed(1)} ms (min ${loop.minMs.toFixed(1)}, max ${loop.maxMs.toFixed(1)}) for ${loop.bytes} bytes\n    $ node tools/bench/mm-db/export.mjs people.db`);
+  b.results.push({ title: 'export loop in-process', label: 'RecordWriter', median: loop.medianMs });
+
   // Random gets, timed inside one process each (start-up excluded; 7 timed rounds after a warm-up round).
   const getScript = join(fixtures, 'get.mjs');
   const mm = JSON.parse(b.sh(`node '${getScript}' mm people.db`, { capture: true }));
