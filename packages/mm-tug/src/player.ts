@@ -41,13 +41,14 @@ const CHECK_EVERY_MS = 100;
 
 /**
  * Opens the game object, waiting up to `timeoutMs` for an arbiter to create it and lay it
- * out. Throws a {@link ToolError} when no arbiter shows up or the object is not a game.
+ * out. Throws a {@link ToolError} when no arbiter shows up or the object is not a game;
+ * resolves undefined if `signal` is aborted first.
  */
-export async function attachGame(name: string, timeoutMs: number, signal?: AbortSignal): Promise<{ mapping: Mapping; view: GameView }> {
+export async function attachGame(name: string, timeoutMs: number, signal?: AbortSignal): Promise<{ mapping: Mapping; view: GameView } | undefined> {
   const deadline = Date.now() + timeoutMs;
   let seen = false;
   for (;;) {
-    if (signal?.aborted) throw new ToolError('', 1);
+    if (signal?.aborted) return undefined;
     let mapping: Mapping | undefined;
     try {
       mapping = openShmMapping(name);
@@ -114,8 +115,10 @@ function outcomeFor(side: Side, result: number): Outcome {
  */
 export async function runPlayer(side: Side, options: PlayerOptions): Promise<PlayerReport> {
   const { name, signal } = options;
-  const { mapping, view } = await attachGame(name, options.timeoutMs, signal);
+  const attached = await attachGame(name, options.timeoutMs, signal);
   const me = process.pid;
+  if (!attached) return { side, pid: me, pulls: 0, sync: options.sync ?? 'none', outcome: 'quit', arbiterPid: 0 };
+  const { mapping, view } = attached;
   const block = view.side(side);
   const arbiterPid = view.load(OFFSET.arbiterPid);
   let registered = false;

@@ -56,6 +56,10 @@ function parseResultLine(text: string): Record<string, string> {
 const waitFor = (file: string, re: string): string =>
   `for i in $(seq 200); do grep -q '${re}' ${file} 2>/dev/null && break; sleep 0.05; done; grep -q '${re}' ${file} || { echo "never saw ${re} in ${file}" >&2; exit 99; }`;
 
+/** Bash that waits (up to ~10 s) until both players' status words (0x84, 0xc4) say pulling (2). */
+const waitPulling = (name: string): string =>
+  `for i in $(seq 200); do s=$(od -An -t d4 -j 132 -N 4 /dev/shm/${name} 2>/dev/null)$(od -An -t d4 -j 196 -N 4 /dev/shm/${name} 2>/dev/null); [ "$(echo $s)" = "2 2" ] && break; sleep 0.05; done`;
+
 describe('demo', () => {
   it('--sync atomic --json: a winner, the rope exactly at right - left, no pulls lost', async () => {
     const name = gameName();
@@ -190,11 +194,8 @@ describe('arbiter and players as separate processes', () => {
       mm-tug arbiter --name ${name} --limit 2000M --sync atomic --interval 20 --json > ${d}/arb.out 2> ${d}/arb.err & A=$!
       mm-tug left --name ${name} > ${d}/left.out 2>${d}/left.err & L=$!
       mm-tug right --name ${name} > ${d}/right.out 2>${d}/right.err & R=$!
-      # --json shows no updates: wait until both players pull (their pid and status words are set).
-      for i in $(seq 200); do
-        s=$(od -An -t d4 -j 132 -N 4 /dev/shm/${name} 2>/dev/null)$(od -An -t d4 -j 196 -N 4 /dev/shm/${name} 2>/dev/null)
-        [ "$(echo $s)" = "2 2" ] && break; sleep 0.05
-      done
+      # --json shows no updates: wait until both players pull (their status words).
+      ${waitPulling(name)}
       kill -INT $A
       wait $A; echo "arbiter=$?"; wait $L; echo "left=$?"; wait $R; echo "right=$?"`;
     const r = await runBash(script, { env: bins.env });
@@ -220,10 +221,7 @@ describe('arbiter and players as separate processes', () => {
       mm-tug arbiter --name ${name} --limit 2000M --sync atomic --json > ${d}/arb.out 2> ${d}/arb.err & A=$!
       mm-tug left --name ${name} > ${d}/left.out 2>${d}/left.err & L=$!
       mm-tug right --name ${name} > ${d}/right.out 2>${d}/right.err & R=$!
-      for i in $(seq 200); do
-        s=$(od -An -t d4 -j 132 -N 4 /dev/shm/${name} 2>/dev/null)$(od -An -t d4 -j 196 -N 4 /dev/shm/${name} 2>/dev/null)
-        [ "$(echo $s)" = "2 2" ] && break; sleep 0.05
-      done
+      ${waitPulling(name)}
       kill -INT $R
       wait $R; echo "right=$?"; wait $A; echo "arbiter=$?"; wait $L; echo "left=$?"; echo "pid=$R"`;
     const r = await runBash(script, { env: bins.env });

@@ -105,4 +105,12 @@ describe('a game in one process', () => {
     const name = uniqueShmName('mmtug');
     await expect(attachGame(name, 100)).rejects.toThrow(`${name}: no arbiter after 0.1 s`);
   });
+
+  it('a player told to stop while it waits for an arbiter quits without pulling', async () => {
+    const name = uniqueShmName('mmtug');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const report = await runPlayer('left', { name, timeoutMs: 10_000, signal: ac.signal });
+    expect(report).toMatchObject({ side: 'left', pulls: 0, outcome: 'quit', pid: process.pid });
+  });
 });
