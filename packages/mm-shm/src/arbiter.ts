@@ -109,11 +109,15 @@ export async function runArbiter(options: ArbiterOptions = {}): Promise<ArbiterR
     throw e;
   }
   const m = mapping;
+  let written = m.length; // clear everything on the first write
   const put = (text: string): void => {
     const now = objectState(h.fd, name).size;
     if (now < m.length) throw new Error(`${name}: another process shrank the object to ${now} bytes; stopping`);
-    m.bytes.fill(0);
-    m.bytes.write(text, 0, 'latin1');
+    // New text first, then clear what is left of the old one: a reader never catches the
+    // object blank between two contents (there is no lock; that is the lab's point).
+    const end = m.bytes.write(text, 0, 'latin1');
+    m.bytes.fill(0, end, Math.max(end, written));
+    written = end;
     contents.push(text);
   };
   try {
