@@ -8,15 +8,20 @@ export default async function (b) {
   b.section('mm-cat');
   const cli = join(root, 'packages', 'mm-cat', 'dist', 'cli.js');
   const lib = join(root, 'packages', 'mm-cat', 'dist', 'index.js');
+  // Two kinds of "cached": pages left by the writes that made the file (small folios), and
+  // pages brought in by reading it (readahead builds large folios, which the kernel can map
+  // with fewer, bigger page-table entries). cat reads through the kernel's own mapping and
+  // hardly cares; a mapping pays per page-table entry, so the two are timed apart.
   b.sh('head -c 1073741824 /dev/urandom > big.bin && cat big.bin > /dev/null && printf x > one.txt');
-
-  b.compare('1 GiB cached file into a pipe', { label: 'mm-cat', cmd: 'mm-cat big.bin | cat > /dev/null' }, { label: 'cat', cmd: 'cat big.bin | cat > /dev/null' }, { runs: 5, goal: 1.0 });
+  b.compare('1 GiB file cached by the writes that made it, into a pipe', { label: 'mm-cat', cmd: 'mm-cat big.bin | cat > /dev/null' }, { label: 'cat', cmd: 'cat big.bin | cat > /dev/null' }, { runs: 5, goal: 1.0 });
+  b.sh('dd if=big.bin iflag=nocache count=0 status=none && cat big.bin > /dev/null');
+  b.compare('1 GiB file cached by reading it, into a pipe', { label: 'mm-cat', cmd: 'mm-cat big.bin | cat > /dev/null' }, { label: 'cat', cmd: 'cat big.bin | cat > /dev/null' }, { runs: 5, goal: 1.0 });
   b.time(
     'same, mapped windows without MAP_POPULATE (library, populate: false)',
     `${process.execPath} --input-type=module -e "const m = await import('${lib}'); m.catFile('big.bin', { populate: false })" | cat > /dev/null`,
     { runs: 5 },
   );
-  b.compare('1 GiB cached file into a file', { label: 'mm-cat', cmd: 'mm-cat big.bin > out.bin' }, { label: 'cat', cmd: 'cat big.bin > out.bin' }, { runs: 5, goal: 1.0 });
+  b.compare('1 GiB file cached by reading it, into a file', { label: 'mm-cat', cmd: 'mm-cat big.bin > out.bin' }, { label: 'cat', cmd: 'cat big.bin > out.bin' }, { runs: 5, goal: 1.0 });
   b.sh('rm -f out.bin');
 
   b.compare('start-up on a 1-byte file', { label: 'mm-cat one.txt', cmd: `${process.execPath} ${cli} one.txt` }, { label: 'node -e 0', cmd: `${process.execPath} -e 0` }, { runs: 30, warmup: 3, goal: 1.3 });
