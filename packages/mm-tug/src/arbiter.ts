@@ -125,7 +125,9 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       for (const side of SIDES) {
         const pid = view.pid(side);
         if (pid === 0) continue;
-        if (whyGone(view, side, now) !== undefined && view.status(side) !== Status.free) {
+        // Before the start only a dead pid (or a quit) frees a side, never a late heartbeat:
+        // on a busy machine a waiting player may not run for a while.
+        if (whyGone(view, side, now, true) !== undefined) {
           // A player that registered and vanished before the start: free its side again.
           view.store(view.side(side) + SIDE_OFFSET.status, Status.free);
           view.compareExchange(view.side(side) + SIDE_OFFSET.pid, pid, 0);
@@ -137,7 +139,8 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       if (ready === 2) break;
       if (now >= deadline) {
         const missing = SIDES.filter((s) => view.pid(s) === 0);
-        finish(Result.timedOut, `no ${missing.join(' and ')} player after ${+(options.timeoutMs / 1000).toFixed(3)} s`);
+        const who = missing.length === 2 ? 'no players' : missing.length === 1 ? `no ${missing[0]} player` : 'the players did not join';
+        finish(Result.timedOut, `${who} after ${+(options.timeoutMs / 1000).toFixed(3)} s`);
         break;
       }
       await sleep(10);

@@ -161,6 +161,10 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
         return report(0, 'quit');
       }
       if (arbiterGone(now)) throw new ToolError(`${name}: the arbiter (pid ${arbiterPid}) is gone`);
+      if (view.pid(side) !== me) {
+        registered = false;
+        throw new ToolError(`${name}: the arbiter gave the ${side} side to another player`);
+      }
       view.store64(block + SIDE_OFFSET.heartbeat, now);
       if (state !== State.ready) {
         await sleep(1);
