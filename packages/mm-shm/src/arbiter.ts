@@ -8,7 +8,7 @@
 import { closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { allocate, isSystemError, openMapping, shmUnlink, SHM_DIR, type Mapping } from '@mm/core';
+import { allocate, isSystemError, MmError, openMapping, shmUnlink, SHM_DIR, type Mapping } from '@mm/core';
 import { octalMode } from './format.js';
 import { objectState, openForWriting } from './objects.js';
 
@@ -26,7 +26,7 @@ export interface ArbiterOptions {
   interval?: number;
   /** Milliseconds of the timed pause (when not waiting for Enter). Default 3000. */
   pause?: number;
-  /** Size of the object in bytes. Default 4096. */
+  /** Size of the object in bytes, at least {@link ARBITER_MIN_SIZE}. Default 4096. */
   size?: number;
   /** Permission bits of a new object. Default 0600. */
   mode?: number;
@@ -52,6 +52,9 @@ export interface ArbiterResult {
   /** The contents written, in order (greeting first). */
   contents: string[];
 }
+
+/** Smallest object the arbiter accepts: room for its longest message. */
+export const ARBITER_MIN_SIZE = 128;
 
 /** The greeting written first. */
 export function greeting(pid: number): string {
@@ -96,7 +99,11 @@ export async function runArbiter(options: ArbiterOptions = {}): Promise<ArbiterR
   const log = options.log ?? ((line: string) => void process.stdout.write(line + '\n'));
   const signal = options.signal;
   const mode = options.mode ?? 0o600;
-  const h = openForWriting(options.name ?? 'hello_shm', { exclusive: options.exclusive, size: options.size ?? 4096, mode });
+  const size = options.size ?? 4096;
+  if (!Number.isSafeInteger(size) || size < ARBITER_MIN_SIZE) {
+    throw new MmError('ERR_OUT_OF_RANGE', `the arbiter's object needs at least ${ARBITER_MIN_SIZE} bytes for its messages (got ${size})`);
+  }
+  const h = openForWriting(options.name ?? 'hello_shm', { exclusive: options.exclusive, size, mode });
   const name = h.name;
   const contents: string[] = [];
   let mapping: Mapping;

@@ -3,9 +3,9 @@ export { createObject, openForWriting, writeObject, readObject, removeObjects, o
 export type { CreateOptions, CreateResult, WriteOptions, WriteResult, ReadOptions, RemoveFailure } from './objects.js';
 export { watchObject } from './watch.js';
 export type { WatchOptions, WatchResult } from './watch.js';
-export { runArbiter, greeting, stepText } from './arbiter.js';
+export { runArbiter, greeting, stepText, ARBITER_MIN_SIZE } from './arbiter.js';
 export type { ArbiterOptions, ArbiterResult } from './arbiter.js';
 export { hexDump, hexDumpLines } from './hexdump.js';
 export type { HexDumpOptions } from './hexdump.js';
-export { parseMode, octalMode, symbolicMode, userName, groupName, toRecord, formatTable, formatStat } from './format.js';
+export { parseMode, octalMode, symbolicMode, userName, groupName, localTime, localTimeLong, clockTime, toRecord, formatTable, formatStat } from './format.js';
 export type { ShmRecord, TableOptions } from './format.js';

@@ -203,6 +203,9 @@ describe('mm-shm usage errors (exit 2)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^mm-shm: .*(invalid|argument).*\n/);
     }
+    const tiny = await shm(['arbiter', '--name', n, '--size', '10']);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/^mm-shm: the arbiter's object needs at least 128 bytes/);
     const missingArg = await shm(['create']);
     expect(missingArg.code).toBe(2);
     expect(missingArg.stderr).toContain("missing required argument 'name'");
