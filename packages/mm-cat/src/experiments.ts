@@ -80,7 +80,7 @@ function placeText(g: Geometry, p: Place): string {
     case 'slack':
       return `past the ${g.mapLength} mapped bytes but still in their last page, which holds more of the file`;
     case 'tail':
-      return `still inside the file's last page (mapped bytes ${g.fileEnd}..${g.filePagesEnd - 1} of that page are the kernel's zero fill)`;
+      return `still inside the file's last page (bytes ${g.size % pageSize}..${pageSize - 1} of that page are the kernel's zero fill)`;
     case 'beyond-file':
       return `inside the mapping (${g.mapLength} bytes mapped) but past the file's last page: no file page backs it`;
     case 'guard':
@@ -342,7 +342,7 @@ function pastEndStep(m: Mapping, g: Geometry, op: 'read' | 'write', n: number, f
     // keep the size seen before
   }
   const seen = probeAccess(m, { op: 'read', offset: rel });
-  const inPage = seen.ok ? `; the page now holds ${byteText(seen.value ?? 0)} there` : '';
+  const inPage = seen.ok ? `; the page in memory now holds ${byteText(seen.value ?? 0)}` : '';
   explain(`fstat(${fd}) = ${size} bytes after the store`);
   note(
     `${file}: ${where}: writing ${byteText(value ?? 0)} there worked, no fault${sharing === 'shared' ? inPage : ' (in a private copy)'}, ` +

@@ -74,14 +74,14 @@ describe('--read-past-end, --write-past-end, --map-length, --guard', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toBe(POEM);
     expect(r.stderr).toBe(
-      `mm-cat: poem.txt: byte 50 (0 past the end of the 50-byte file) is still inside the file's last page (mapped bytes 50..${pageSize - 1} of that page are the kernel's zero fill): reading it gave 0x00 (zero fill, no fault)\n`,
+      `mm-cat: poem.txt: byte 50 (0 past the end of the 50-byte file) is still inside the file's last page (bytes 50..${pageSize - 1} of that page are the kernel's zero fill): reading it gave 0x00 (zero fill, no fault)\n`,
     );
   });
 
   it('inside the last page: a write works but never reaches the file', async () => {
     const r = await run('--write-past-end', '5', 'poem.txt');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/writing 0x58 'X' there worked, no fault; the page now holds 0x58 'X' there, but it is never saved: the file is still 50 bytes/);
+    expect(r.stderr).toMatch(/writing 0x58 'X' there worked, no fault; the page in memory now holds 0x58 'X', but it is never saved: the file is still 50 bytes/);
     expect(readFileSync(poem, 'utf8')).toBe(POEM);
     // Growing the file later does not bring the stray byte back: the kernel zeroes that tail.
     const grown = await runBash(`truncate -s 100 poem.txt && od -An -c -j 55 -N 1 poem.txt`, { cwd: tmp.path });
