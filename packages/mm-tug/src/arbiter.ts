@@ -186,6 +186,11 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       view.store(OFFSET.position, 0);
       view.store64(OFFSET.startedAt, Date.now());
       view.store(OFFSET.state, State.running);
+      if (display === 'tty') {
+        // The rope at the start, so even a game over within one interval is seen moving.
+        out.write(`\r${ttyLine(snap(last), limit, stream)}\x1b[K`);
+        drawn = true;
+      }
       let nextDraw = options.intervalMs;
       let nextCheck = 0;
       let lastTick = 0;

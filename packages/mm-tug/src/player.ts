@@ -127,7 +127,7 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
     if (options.sync && options.sync !== sync) {
       throw new ToolError(`${name}: the arbiter plays --sync ${sync}; this player was started with --sync ${options.sync}`);
     }
-    if (view.state() !== State.waiting) throw new ToolError(`${name}: the game has already ${view.state() === State.running ? 'started' : 'ended'}`);
+    if (view.state() !== State.waiting) throw new ToolError(`${name}: the game has already ${view.state() === State.over ? 'ended' : 'started'}`);
     const holder = view.compareExchange(block + SIDE_OFFSET.pid, 0, me);
     if (holder !== 0) throw new ToolError(`${name}: the ${side} side is already taken (pid ${holder})`);
     registered = true;
