@@ -45,6 +45,7 @@ export default async function (b) {
     }
     console.log(`CPU time (user+sys), alternating, ${sync}: mm-counter median ${median(a).toFixed(0)} ms, C median ${median(c).toFixed(0)} ms, ratio ${(median(a) / median(c)).toFixed(2)} (n=${runs})`);
   }
+  b.sh('rm -f mm.bin');
   const json = (sync) => JSON.parse(b.sh(`mm-counter mm.bin -n 1e9 --sync ${sync} --json`, { capture: true }));
   for (const sync of ['none', 'atomic']) {
     const j = json(sync);
