@@ -328,13 +328,16 @@ describe('arbiter and players as separate processes', () => {
     const name = gameName();
     const d = work.path;
     const script = `
-      mm-tug arbiter --name ${name} --sync atomic --timeout 2 --json > ${d}/arb.out 2>/dev/null & A=$!
+      mm-tug arbiter --name ${name} --sync atomic --json > ${d}/arb.out 2>/dev/null & A=$!
+      for i in $(seq 200); do [ -e /dev/shm/${name} ] && break; sleep 0.05; done
       mm-tug left --name ${name} --sync none; echo "left=$?"
-      wait $A; echo "arbiter=$?"`;
+      kill -INT $A; wait $A; echo "arbiter=$?"`;
     const r = await runBash(script, { env: bins.env });
-    expect(r.stdout.toString()).toBe('left=1\narbiter=1\n');
+    expect(r.stdout.toString()).toBe('left=1\narbiter=130\n');
     expect(r.stderr).toBe(`mm-tug: ${name}: the arbiter plays --sync atomic; this player was started with --sync none\n`);
-    expect((JSON.parse(readFileSync(join(d, 'arb.out'), 'utf8')) as Result).reason).toBe('timeout');
+    const res = JSON.parse(readFileSync(join(d, 'arb.out'), 'utf8')) as Result;
+    expect(res.reason).toBe('interrupted');
+    expect(res.leftPid).toBe(0); // the refused player never took the side
   });
 });
 
