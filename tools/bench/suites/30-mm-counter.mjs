@@ -25,6 +25,16 @@ export default async function (b) {
     { label: 'C -O2', cmd: './counter c.bin 1000000000 atomic' },
     { runs: 3, warmup: 1, goal: 1.2 },
   );
+  // A racy 10^9 loop takes C about a third of a second, so Node's start-up weighs in the ratio
+  // above: show that floor, and the same pair at 10^10 where it is spread over 10× the work.
+  b.time('start-up floor: mm-counter -n 0 (load @mm/core, map, print)', 'mm-counter mm.bin -n 0', { runs: 10, warmup: 2 });
+  b.time('start-up floor: node -e 0', `${process.execPath} -e 0`, { runs: 10, warmup: 2 });
+  b.compare(
+    '10^10 racy increments, one process (the int32 wraps; speed does not care)',
+    { label: 'mm-counter', cmd: 'mm-counter mm.bin -n 1e10 --sync none' },
+    { label: 'C -O2', cmd: './counter c.bin 10000000000 none' },
+    { runs: 3, warmup: 1 },
+  );
   // For scale: the same racy loop written in JavaScript over the mapping (a[0]++), 10^9 times.
   const core = join(root, 'packages', 'core', 'dist', 'index.js');
   b.time(
