@@ -57,13 +57,19 @@ describe('byte-identical with GNU cat', () => {
     });
   }
 
-  it('stdin from a pipe, alone and as - between files', async () => {
+  it('stdin from a socket (Node gives its children socketpairs), alone and as - between files', async () => {
     const alone = await both([], POEM + 'piped\n');
     expect(alone.ours.stdout.equals(alone.gnu.stdout)).toBe(true);
     const mixed = await both(['nonl.txt', '-', 'poem.txt'], 'from the pipe\n');
     expect(mixed.ours.code).toBe(0);
     expect(mixed.ours.stdout.toString()).toBe('no final newlinefrom the pipe\n' + POEM);
     expect(mixed.ours.stdout.equals(mixed.gnu.stdout)).toBe(true);
+  });
+
+  it('stdin from a pipe in a shell pipeline', async () => {
+    const r = await bash('cmp <(cat binary.bin | mm-cat nonl.txt - poem.txt) <(cat binary.bin | cat nonl.txt - poem.txt) && echo same');
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('same\n');
   });
 
   it('a regular file on stdin (mm-cat < file)', async () => {
