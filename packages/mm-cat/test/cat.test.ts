@@ -72,6 +72,17 @@ describe('byte-identical with GNU cat', () => {
     expect(r.stdout.toString()).toBe('same\n');
   });
 
+  it('a terminal on stdin (read line by line until ^D), like cat', async (ctx) => {
+    if (!haveCommand('script', 'to give mm-cat a terminal')) return ctx.skip();
+    // Echo off, so only the tool's own output comes back through the pty.
+    const viaTty = (tool: string) => bash(`(sleep 2; printf 'line one\\nline two\\n'; sleep 1; printf '\\004') | script -qec "stty -echo; ${tool}" /dev/null`);
+    const ours = await viaTty('mm-cat');
+    const gnu = await viaTty('cat');
+    expect(ours.code).toBe(0);
+    expect(ours.stdout.toString()).toBe('line one\r\nline two\r\n');
+    expect(ours.stdout.equals(gnu.stdout)).toBe(true);
+  });
+
   it('a regular file on stdin (mm-cat < file)', async () => {
     const r = await bash('cmp <(mm-cat < binary.bin) <(cat < binary.bin) && echo same');
     expect(r.stdout.toString()).toBe('same\n');
