@@ -240,8 +240,9 @@ describe('lifecycle', () => {
 
   it('no defunct child while the parent waits (ps --ppid)', async () => {
     const r = await runBash(
-      `mm-anon --delay 1500 poem.txt > out.txt & p=$!
-       sleep 0.5; ps -o stat=,comm= --ppid $p; echo "--"; wait $p; echo "exit $?"; cmp out.txt poem.txt && echo same`,
+      `mm-anon --delay 3000 poem.txt > out.txt & p=$!
+       until ps -o stat= --ppid $p | grep -q S; do sleep 0.05; done
+       ps -o stat=,comm= --ppid $p; echo "--"; wait $p; echo "exit $?"; cmp out.txt poem.txt && echo same`,
       { cwd: tmp.path, env: launchers.env },
     );
     const [during, after] = r.stdout.toString().split('--\n');
