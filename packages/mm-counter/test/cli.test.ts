@@ -79,6 +79,14 @@ describe('the lab, in bash', () => {
     expect(got).toBeGreaterThan(0);
     expect(got).toBeLessThanOrEqual(10_000_000);
     for (const v of lines.slice(0, -1).map(Number)) expect(v).toBeLessThanOrEqual(10_000_000);
+    // 10^6 racy increments take well under a millisecond, so those instances may never overlap;
+    // three of 10^8 each do, for long enough to show the race.
+    const g = fresh();
+    const long = await sh(`for i in 1 2 3; do mm-counter ${g} -n 1e8 & done; wait`);
+    expect(long.code).toBe(0);
+    console.log(`3 racy instances x 1e8: ${int32(g)} of 300000000 (${300_000_000 - int32(g)} lost)`);
+    expect(int32(g)).toBeLessThanOrEqual(300_000_000);
+    expect(od(g)).toBe(String(int32(g)));
   });
 
   it('three instances wrap a signed int32 past 2^31-1, od shows it negative, and each says so', async () => {
@@ -269,19 +277,21 @@ describe('side by side with a C program', () => {
     for (const width of ['32', '64']) {
       const f = fresh();
       const type = width === '64' ? 'd8' : 'd4';
-      // Start mm-counter, wait until it is counting, then start the C program alongside it.
+      // Start mm-counter, wait until it is counting, then run the C program alongside it.
       const r = await sh(
-        `mm-counter ${f} --width ${width} -n 3e7 --sync atomic > mm.out & ` +
+        `mm-counter ${f} --width ${width} -n 1e8 --sync atomic --json > mm.out & ` +
           `until [ "$(od -An -t ${type} ${f} 2>/dev/null | tr -d ' ')" -gt 0 ] 2>/dev/null; do :; done; ` +
-          `${cref} ${f} 30000000 atomic ${width} > c.out; ` +
-          `echo "mm still running when C ended: $(jobs -r | wc -l)"; wait`,
+          `${cref} ${f} 30000000 atomic ${width} > c.out; wait`,
       );
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      console.log(`C + mm-counter, width ${width}: ${r.stdout.toString().trim()}`);
-      expect(od(f, type)).toBe('60000000');
-      const mmLast = Number(readFileSync(join(tmp.path, 'mm.out'), 'utf8'));
+      expect(od(f, type)).toBe('130000000');
+      const mm = JSON.parse(readFileSync(join(tmp.path, 'mm.out'), 'utf8'));
       const cLast = Number(readFileSync(join(tmp.path, 'c.out'), 'utf8'));
-      expect(Math.max(mmLast, cLast)).toBe(60_000_000);
+      console.log(`C + mm-counter, width ${width}: mm-counter went ${mm.start} -> ${mm.end} in its 1e8 adds, C's last add returned ${cLast}`);
+      // The C program's adds landed while mm-counter was adding: its own adds span more than 1e8.
+      expect(mm.end - mm.start).toBeGreaterThan(100_000_000);
+      expect(Math.max(mm.end, cLast)).toBe(130_000_000);
     }
   });
 });
