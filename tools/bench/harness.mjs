@@ -93,11 +93,18 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
       results.push({ title, a: { ...a, ...ma }, b: { ...b, ...mb }, ratio, goal: opts.goal });
       return { a: ma, b: mb, ratio };
     },
-    /** Peak resident set size (KiB) of a shell command and its children, via getrusage. */
+    /** Peak resident set size (KiB) of the largest process a shell command runs (GNU time, else getrusage). */
     peakRssKiB(cmd) {
-      const py = `import resource,subprocess,sys\nsubprocess.run(['bash','-c',sys.argv[1]],check=True)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)`;
-      const out = sh(`python3 -c ${JSON.stringify(py).replace(/\$/g, '\\$')} ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, { capture: true });
-      return Number(out.trim().split('\n').pop());
+      if (hasCommand('/usr/bin/time')) {
+        const t = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', cmd], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+        if (t.status !== 0) throw new Error(`peak RSS measurement failed for: ${cmd}`);
+        return Number(t.stderr.trim().split('\n').pop());
+      }
+      // Fallback: getrusage of python's children (includes the forked child's pre-exec size).
+      const py = 'import resource, subprocess, sys\nsubprocess.run(["bash", "-c", sys.argv[1]], check=True)\nprint(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
+      const r = spawnSync('python3', ['-c', py, cmd], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (r.status !== 0) throw new Error(`peak RSS measurement failed for: ${cmd}`);
+      return Number(r.stdout.trim().split('\n').pop());
     },
     /** Everything measured so far. */
     results,

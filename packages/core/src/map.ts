@@ -52,6 +52,8 @@ export interface MapFileOptions {
   populate?: boolean;
   /** Reserve one PROT_NONE page right after the mapping, so running off its end faults for certain. */
   guard?: boolean;
+  /** Name used in error messages when `target` is an fd (default `fd N`). */
+  name?: string;
 }
 
 /** Options of {@link mapAnonymous}. */
@@ -210,7 +212,7 @@ export function openMapping(target: string | number, options: MapFileOptions = {
   const offset = checkSize(options.offset ?? 0, 'offset');
   if (options.length !== undefined) checkSize(options.length, 'length');
   if (options.size !== undefined) checkSize(options.size, 'size');
-  const path = typeof target === 'string' ? target : undefined;
+  const path = typeof target === 'string' ? target : options.name;
   let fd: number;
   if (typeof target === 'number') {
     fd = target;
@@ -254,7 +256,9 @@ export function mapOpenFd(fd: number, path: string | undefined, options: MapFile
   }
   const length = options.length ?? size - offset;
   if (length > maxMappingLength) {
-    throw new MmError('ERR_OUT_OF_RANGE', `${name}: ${length} bytes do not fit one buffer on this Node.js (max ${maxMappingLength}); map it in windows (forEachWindow)`);
+    const e = systemError(27 /* EFBIG */, 'mmap', name);
+    e.message = `${name}: ${length} bytes are more than one mapping can show on this Node.js (at most ${maxMappingLength}); map it in windows (forEachWindow)`;
+    throw e;
   }
   let flags = options.sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE;
   if (options.populate) flags |= C.MAP_POPULATE;
@@ -282,6 +286,10 @@ export interface WindowOptions {
   length?: number;
   /** madvise for each window. Default `sequential`. */
   advice?: Advice;
+  /** Map each window with MAP_POPULATE (fault it in at once: far fewer page faults). Default false. */
+  populate?: boolean;
+  /** Name used in error messages when `target` is an fd (default `fd N`). */
+  name?: string;
 }
 
 /**
@@ -292,7 +300,7 @@ export interface WindowOptions {
 export function forEachWindow(target: string | number, options: WindowOptions, visit: (window: Mapping, fileOffset: number) => boolean | void): number {
   const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
   const start = checkSize(options.offset ?? 0, 'offset');
-  const path = typeof target === 'string' ? target : undefined;
+  const path = typeof target === 'string' ? target : options.name;
   const fd = typeof target === 'number' ? target : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
   try {
     let size: number;
@@ -308,7 +316,7 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
     let pos = start;
     while (pos < end) {
       const len = Math.min(windowSize - (pos % pageSize), end - pos);
-      const w = mapOpenFd(fd, path, { offset: pos, length: len, access: 'r', sharing: 'shared' });
+      const w = mapOpenFd(fd, path, { offset: pos, length: len, access: 'r', sharing: 'shared', populate: options.populate });
       try {
         w.advise(options.advice ?? 'sequential');
         if (visit(w, pos) === false) {

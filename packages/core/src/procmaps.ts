@@ -97,20 +97,55 @@ export function parseSmaps(text: string): SmapsEntry[] {
   return out;
 }
 
-/** Classifies a mapping. `exe` is the process's executable path (from /proc/PID/exe). */
-export function mappingKind(e: MapsEntry, exe?: string): MappingKind {
+const DELETED = ' (deleted)';
+
+function fileKey(e: MapsEntry): string {
+  return `${e.device} ${e.inode}`;
+}
+
+/**
+ * The files (as `device inode` keys) that some executable private mapping runs code from —
+ * pass the result to {@link mappingKind} so a Node addon (`x.node`) or a plugin without
+ * `.so` in its name counts as a library.
+ */
+export function codeFiles(entries: readonly MapsEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) if (e.inode !== 0 && e.perms[2] === 'x' && e.perms[3] === 'p') out.add(fileKey(e));
+  return out;
+}
+
+/**
+ * Classifies a mapping. `exe` is the process's executable as /proc/PID/exe names it (a
+ * ` (deleted)` suffix is allowed: the program's code stays `program` after its file was
+ * replaced); `code` is {@link codeFiles} of the same process.
+ *
+ * Shared anonymous memory (`/dev/zero (deleted)`, `[anon_shmem:NAME]`), memfd objects and
+ * shared hugetlb memory are `shm` like /dev/shm objects; private hugetlb memory is `anon`;
+ * every `[vvar…]` variant is `vvar`.
+ */
+export function mappingKind(e: MapsEntry, exe?: string, code?: ReadonlySet<string>): MappingKind {
   const p = e.path;
+  const shared = e.perms[3] === 's';
   if (p === '[heap]') return 'heap';
   if (p === '[stack]' || p.startsWith('[stack:')) return 'stack';
   if (p === '[vdso]') return 'vdso';
-  if (p === '[vvar]' || p === '[vvar_vclock]') return 'vvar';
+  if (p.startsWith('[vvar')) return 'vvar';
   if (p === '[vsyscall]') return 'vsyscall';
   if (p === '') return 'anon';
-  if (p.startsWith('/dev/shm/') || p.startsWith('/SYSV')) return 'shm';
+  if (p.startsWith('[anon_shmem:')) return 'shm';
   if (p.startsWith('[')) return p.startsWith('[anon') ? 'anon' : 'other';
+  if (p.startsWith('/dev/shm/') || p.startsWith('/SYSV')) return 'shm';
+  if (e.deleted) {
+    if (p === '/dev/zero' || p.startsWith('/memfd:')) return 'shm';
+    if (p === '/anon_hugepage') return shared ? 'shm' : 'anon';
+  }
+  if (exe !== undefined && e.inode !== 0) {
+    const program = exe.endsWith(DELETED) ? exe.slice(0, -DELETED.length) : exe;
+    if (p === program) return 'program';
+  }
   if (e.deleted) return 'deleted';
-  if (exe && p === exe) return 'program';
   if (/\.so(\.|$)/.test(p.slice(p.lastIndexOf('/') + 1))) return 'library';
+  if (code?.has(fileKey(e))) return 'library';
   return 'file';
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { parseMaps, parseSmaps, readMaps, mappingKind, openMapping, findMapping, readSmaps } from '../src/index.js';
-import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { parseMaps, parseSmaps, readMaps, mappingKind, codeFiles, openMapping, findMapping, readSmaps, forEachWindow } from '../src/index.js';
+import { writeFileSync, rmSync, mkdtempSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +24,35 @@ describe('/proc/PID/maps and smaps parsing', () => {
     expect(e[3]).toMatchObject({ path: '', size: 0x4000 });
     expect(mappingKind(e[3]!)).toBe('anon');
     expect(e[4]!.end).toBe(0xffffffffff601000n);
+  });
+
+  it('classifies shared anonymous memory, memfd, hugetlb, vvar variants, replaced programs and addons', () => {
+    const e = parseMaps([
+      '7f0000000000-7f0000001000 rw-s 00000000 00:01 5 /dev/zero (deleted)',
+      '7f0000001000-7f0000002000 rw-s 00000000 00:01 6 /memfd:cache (deleted)',
+      '7f0000002000-7f0000003000 rw-p 00000000 00:00 0 [anon_shmem:ring]',
+      '7f0000003000-7f0000004000 rw-p 00000000 00:0f 7 /anon_hugepage (deleted)',
+      '7f0000004000-7f0000005000 r--p 00000000 00:00 0 [vvar_vclock]',
+      '7f0000005000-7f0000006000 r-xp 00000000 08:01 9 /usr/bin/prog (deleted)',
+      '7f0000006000-7f0000007000 r-xp 00000000 08:01 10 /opt/addon/build/mm_core.node',
+      '7f0000007000-7f0000008000 r--p 00001000 08:01 10 /opt/addon/build/mm_core.node',
+      '7f0000008000-7f0000009000 rw-p 00000000 08:01 11 /tmp/gone.txt (deleted)',
+    ].join('\n'));
+    const code = codeFiles(e);
+    expect(e.map((x) => mappingKind(x, '/usr/bin/prog (deleted)', code))).toEqual(['shm', 'shm', 'shm', 'anon', 'vvar', 'program', 'library', 'library', 'deleted']);
+    expect(mappingKind(e[6]!)).toBe('file');
+  });
+
+  it('forEachWindow names an fd target as told and can populate its windows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-win-'));
+    writeFileSync(join(dir, 'f'), 'abc');
+    const dirFd = openSync(dir, 'r');
+    expect(() => forEachWindow(dirFd, { name: 'standard input' }, () => undefined)).toThrow('standard input: Is a directory');
+    closeSync(dirFd);
+    const seen: string[] = [];
+    forEachWindow(join(dir, 'f'), { populate: true }, (w) => void seen.push(w.bytes.toString()));
+    expect(seen).toEqual(['abc']);
+    rmSync(dir, { recursive: true });
   });
 
   it('parses smaps fields into bytes', () => {

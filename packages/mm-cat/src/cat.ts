@@ -5,7 +5,7 @@
 // error (EFAULT) instead of a SIGBUS that would kill the process.
 import { closeSync, fstatSync, readlinkSync, readSync, constants as fsConstants, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, fromNodeError, isSystemError, openFile, openMapping, pageSize, readSome, systemError, writeAll, type Mapping, type SystemError } from '@mm/core';
+import { forEachWindow, fromNodeError, isSystemError, openFile, readSome, systemError, writeAll, type SystemError } from '@mm/core';
 
 /** Options of {@link catFiles} and {@link catFile}. */
 export interface CatOptions {
@@ -20,7 +20,7 @@ export interface CatOptions {
   /**
    * Fault each window's pages in when it is mapped (MAP_POPULATE), in one go, rather than one
    * fault per few pages during write(2). Default true: on virtual machines where page faults
-   * are costly this halves the system time. False walks plain windows with `forEachWindow`.
+   * are costly this halves the system time.
    */
   populate?: boolean;
   /** Bytes per read(2) when streaming. Default 128 KiB. */
@@ -179,7 +179,8 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
   const end = Math.min(size, offset + Math.min(limit, size));
   let written = 0;
   try {
-    eachWindow(fd, offset, Math.max(0, end - offset), options.windowSize ?? DEFAULT_WINDOW, options.populate ?? true, (w, fileOffset) => {
+    const windows = { offset, length: Math.max(0, end - offset), windowSize: options.windowSize ?? DEFAULT_WINDOW, populate: options.populate ?? true, advice: 'sequential' as const, name };
+    forEachWindow(fd, windows, (w, fileOffset) => {
       try {
         writeAll(out, w.bytes, OUTPUT_NAME);
       } catch (e) {
@@ -200,30 +201,6 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
   const tailFrom = Math.max(offset, size);
   if (written < limit) written += stream(fd, name, out, 0, limit - written, bufferSize, tailFrom);
   return { path: how, bytes: written };
-}
-
-/**
- * Visits [offset, offset+length) of a regular file in read-only shared windows, each
- * unmapped after `visit`. Without `populate` this is core's forEachWindow (sequential
- * advice); with it each window is mapped with MAP_POPULATE, which forEachWindow cannot do.
- */
-function eachWindow(fd: number, offset: number, length: number, windowSize: number, populate: boolean, visit: (w: Mapping, fileOffset: number) => void): void {
-  if (!populate) {
-    forEachWindow(fd, { offset, length, windowSize, advice: 'sequential' }, visit);
-    return;
-  }
-  const size = Math.ceil(windowSize / pageSize) * pageSize;
-  const end = offset + length;
-  for (let pos = offset; pos < end; ) {
-    const len = Math.min(size - (pos % pageSize), end - pos);
-    const w = openMapping(fd, { offset: pos, length: len, access: 'r', sharing: 'shared', populate: true });
-    try {
-      visit(w, pos);
-    } finally {
-      w.unmap();
-    }
-    pos += len;
-  }
 }
 
 let outStat: Stats | null | undefined;

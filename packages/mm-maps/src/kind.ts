@@ -1,4 +1,4 @@
-import { mappingKind, type MappingKind, type MapsEntry } from '@mm/core';
+import { codeFiles, mappingKind, type MappingKind, type MapsEntry } from '@mm/core';
 
 /** Every kind a mapping can have, in the order `--kind` lists them. */
 export const KINDS: readonly MappingKind[] = ['program', 'library', 'file', 'deleted', 'heap', 'stack', 'anon', 'shm', 'vdso', 'vvar', 'vsyscall', 'other'];
@@ -12,48 +12,17 @@ export type SummaryGroup = (typeof SUMMARY_GROUPS)[number];
 const DELETED = ' (deleted)';
 
 /**
- * What a mapping is. Builds on `mappingKind` from `@mm/core` and corrects the cases it
- * gets wrong:
- * - shared anonymous memory (`/dev/zero (deleted)`, `[anon_shmem:NAME]`), memfd objects
- *   (`/memfd:NAME (deleted)`) and shared hugetlb memory are shared memory (`shm`), not a
- *   deleted file or private anonymous memory;
- * - private hugetlb memory (`/anon_hugepage (deleted)`) is anonymous memory;
- * - every `[vvar…]` variant (`[vvar]`, `[vvar_vclock]`, …) is `vvar`;
- * - the program's own code is `program` even when its file was replaced or removed
- *   (`/proc/PID/exe` then reads `PATH (deleted)`);
- * - a file the process runs code from is a `library` whatever its name (a Node addon
- *   `x.node`, a plugin without `.so`): pass `codeFiles` from {@link codeFiles}.
+ * What a mapping is: core's `mappingKind`, which also knows shared anonymous memory,
+ * memfd and hugetlb objects, every `[vvar…]` variant, a replaced program file and — given
+ * `codeFiles` from {@link codeFiles} — code files not named `.so` (a Node addon).
  *
  * `exe` is the process's executable as `/proc/PID/exe` names it.
  */
-export function classifyMapping(e: MapsEntry, exe?: string, codeFiles?: ReadonlySet<string>): MappingKind {
-  const p = e.path;
-  const shared = e.perms[3] === 's';
-  if (p.startsWith('[vvar')) return 'vvar';
-  if (p.startsWith('[anon_shmem:')) return 'shm';
-  if (e.deleted) {
-    if (p === '/dev/zero' || p.startsWith('/memfd:')) return 'shm';
-    if (p === '/anon_hugepage') return shared ? 'shm' : 'anon';
-  }
-  if (exe !== undefined && e.inode !== 0) {
-    const program = exe.endsWith(DELETED) ? exe.slice(0, -DELETED.length) : exe;
-    if (p === program) return 'program';
-  }
-  const kind = mappingKind(e, exe);
-  if (kind === 'file' && codeFiles?.has(fileKey(e))) return 'library';
-  return kind;
+export function classifyMapping(e: MapsEntry, exe?: string, code?: ReadonlySet<string>): MappingKind {
+  return mappingKind(e, exe, code);
 }
 
-function fileKey(e: MapsEntry): string {
-  return `${e.device} ${e.inode}`;
-}
-
-/** The files (device and inode) that some executable, private mapping runs code from. */
-export function codeFiles(entries: readonly MapsEntry[]): Set<string> {
-  const out = new Set<string>();
-  for (const e of entries) if (e.inode !== 0 && e.perms[2] === 'x' && e.perms[3] === 'p') out.add(fileKey(e));
-  return out;
-}
+export { codeFiles };
 
 /**
  * The executable's path when `/proc/PID/exe` cannot be read (another user's process):

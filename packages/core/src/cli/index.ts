@@ -175,8 +175,8 @@ export function paint(text: string, color: 'red' | 'green' | 'yellow' | 'blue' |
 }
 
 /**
- * A one-line progress bar on stderr, drawn only when stderr is an interactive terminal
- * (never into a pipe or file), redrawn at most ~10 times a second.
+ * A one-line progress bar on stderr, drawn only when stderr is an interactive terminal and
+ * NO_COLOR is unset (never into a pipe or file), redrawn at most ~10 times a second.
  */
 export class ProgressBar {
   readonly active: boolean;
@@ -186,7 +186,7 @@ export class ProgressBar {
     private readonly total: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
-    this.active = isInteractive(stream) && total > 0;
+    this.active = useColor(stream) && total > 0;
   }
 
   /** Redraws with `done` of `total` finished; `extra` is shown after the percentage. */
