@@ -73,6 +73,33 @@ describe('packed and installed with no compiler and no network', () => {
     expect(h.status).toBe(0);
     expect(h.stdout).toMatch(new RegExp(`^Usage: ${tool}`));
   });
-});
 
-export { run, prefix, work, shmPrefix };
+  it('each installed bin does its job', () => {
+    const bin = (tool: string) => join(prefix, 'bin', tool);
+    const poem = join(work.path, 'poem.txt');
+    const text = 'I just love\nsharing memories\nwith other processes\n';
+    writeFileSync(poem, text);
+    const shm = uniqueShmName(shmPrefix);
+    const checks: [string, string[], string | undefined, (out: string) => void][] = [
+      ['mm-cat', [poem], undefined, (out) => expect(out).toBe(text)],
+      ['mm-counter', [join(work.path, 'counter.bin'), '-n', '1e5', '--sync', 'atomic'], undefined, (out) => expect(out.trim()).toBe('100000')],
+      ['mm-db', ['add', join(work.path, 'people.db'), 'id=7', 'name=Ada', 'age=36'], undefined, (out) => expect(out.trim()).toBe('0')],
+      ['mm-db', ['list', '--json', join(work.path, 'people.db')], undefined, (out) => expect(JSON.parse(out)).toEqual({ id: 7, name: 'Ada', age: 36 })],
+      ['mm-maps', [poem], undefined, (out) => expect(out.split('\n').some((l) => l.includes(poem) && l.includes('r--s'))).toBe(true)],
+      ['mm-anon', ['--delay', '0', poem], undefined, (out) => expect(out).toBe(text)],
+      ['mm-shm', ['write', shm], 'through shm', (out) => expect(out).toBe('')],
+      ['mm-shm', ['read', shm], undefined, (out) => expect(out).toBe('through shm')],
+      ['mm-shm', ['rm', shm], undefined, (out) => expect(out).toBe('')],
+      ['mm-tug', ['demo', '--sync', 'atomic', '--json', '--limit', '20000', '--name', uniqueShmName(shmPrefix)], undefined, (out) => {
+        const r = JSON.parse(out.trim().split('\n').pop()!);
+        expect(r.lost).toBe(0);
+      }],
+    ];
+    for (const [tool, args, input, check] of checks) {
+      const r = run(bin(tool), args, input);
+      expect([tool, args.join(' '), r.status, r.stderr]).toEqual([tool, args.join(' '), 0, '']);
+      check(r.stdout);
+    }
+    expect(shmObjects(shmPrefix)).toEqual([]);
+  });
+});
