@@ -2,7 +2,8 @@
 // (median, min, max) and pairs two commands to print their ratio. Uses hyperfine when it is
 // installed, its own timer otherwise. Benchmarks print; they never pass or fail on a time.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeLaunchers } from '../launchers.mjs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,14 +23,7 @@ function hasCommand(cmd) {
 
 export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mm-bench-'));
-  const binDir = join(dir, '.bin');
-  mkdirSync(binDir);
-  for (const tool of readdirSync(join(root, 'packages'))) {
-    if (!tool.startsWith('mm-')) continue;
-    const launcher = join(binDir, tool);
-    writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'packages', tool, 'dist', 'cli.js')}" "$@"\n`);
-    chmodSync(launcher, 0o755);
-  }
+  const binDir = writeLaunchers(join(dir, '.bin'));
   const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1' };
   const results = [];
 

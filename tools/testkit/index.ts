@@ -1,9 +1,10 @@
 // Helpers for the packages' vitest suites: run a built bin, make and remove temp files,
 // name /dev/shm objects uniquely, and skip (with a printed reason) when a tool is missing.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeLaunchers } from '../launchers.mjs';
 
 export interface RunResult {
   code: number | null;
@@ -65,6 +66,16 @@ export function runBash(script: string, options: RunOptions = {}): Promise<RunRe
   return runCommand('bash', ['-c', script], options);
 }
 
+/** The `code` of the error `fn` throws, or 'no error' when it returns. */
+export function errorCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return 'no error';
+}
+
 /** A fresh temp dir; call `cleanup()` in afterAll/afterEach. */
 export function tempDir(prefix = 'mm-test-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -102,10 +113,6 @@ export function binPath(tool: string): string {
  */
 export function binDir(): { path: string; cleanup: () => void; env: Record<string, string> } {
   const dir = tempDir('mm-bin-');
-  for (const tool of readdirSync(packagesDir)) {
-    if (!tool.startsWith('mm-')) continue;
-    const file = join(dir.path, tool);
-    writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${binPath(tool)}" "$@"\n`, { mode: 0o755 });
-  }
+  writeLaunchers(dir.path);
   return { ...dir, env: { PATH: `${dir.path}:${process.env.PATH ?? ''}` } };
 }

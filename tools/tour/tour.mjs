@@ -4,7 +4,8 @@
 // named NN-tool.mjs so they run in the lab's order; a stop exports `default async (t) => {}`.
 //   node tools/tour/tour.mjs [STOP-SUBSTRING...]   runs only the matching stops
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
+import { writeLaunchers } from '../launchers.mjs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,14 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'mm-tour-'));
-const bin = join(dir, '.bin');
-mkdirSync(bin);
-for (const tool of readdirSync(join(root, 'packages'))) {
-  if (!tool.startsWith('mm-')) continue;
-  const launcher = join(bin, tool);
-  writeFileSync(launcher, `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'packages', tool, 'dist', 'cli.js')}" "$@"\n`);
-  chmodSync(launcher, 0o755);
-}
+const bin = writeLaunchers(join(dir, '.bin'));
 // Scripts in the tour dir can `import '@mm/core'` as an installed user would.
 mkdirSync(join(dir, 'node_modules', '@mm'), { recursive: true });
 symlinkSync(join(root, 'packages', 'core'), join(dir, 'node_modules', '@mm', 'core'));

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync, openSync, closeSync, truncateSy
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openMapping, mapAnonymous, forEachWindow, pageSize, probeAccess, isSystemError } from '../src/index.js';
-import { tempDir, haveCommand, runCommand } from '../../../tools/testkit/index.js';
+import { tempDir, haveCommand, runCommand, errorCode } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-core-');
 const poem = 'I just love\nsharing memories\nwith other processes\n';
@@ -14,14 +14,6 @@ const file = (name: string, content: string | Buffer = poem) => {
 };
 afterAll(() => tmp.cleanup());
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'no error';
-}
 
 describe('file mappings', () => {
   it('a store through a shared mapping is what the file holds afterwards', () => {
@@ -89,9 +81,9 @@ describe('file mappings', () => {
     expect(i32.length).toBe(0);
     expect(view[0]).toBeUndefined();
     m.unmap();
-    expect(codeOf(() => m.sync())).toBe('ERR_MM_UNMAPPED');
-    expect(codeOf(() => m.protect('r'))).toBe('ERR_MM_UNMAPPED');
-    expect(codeOf(() => probeAccess(m, { op: 'read', offset: 0 }))).toBe('ERR_MM_UNMAPPED');
+    expect(errorCode(() => m.sync())).toBe('ERR_MM_UNMAPPED');
+    expect(errorCode(() => m.protect('r'))).toBe('ERR_MM_UNMAPPED');
+    expect(errorCode(() => probeAccess(m, { op: 'read', offset: 0 }))).toBe('ERR_MM_UNMAPPED');
   });
 
   it('errors carry code, syscall, path and a printable message', () => {
@@ -105,17 +97,17 @@ describe('file mappings', () => {
     }
     const dir = join(tmp.path, 'adir');
     mkdirSync(dir);
-    expect(codeOf(() => openMapping(dir))).toBe('EISDIR');
+    expect(errorCode(() => openMapping(dir))).toBe('EISDIR');
     const fifo = join(tmp.path, 'fifo');
     execFileSync('mkfifo', [fifo]);
-    expect(codeOf(() => openMapping(fifo))).toBe('ENODEV');
-    expect(codeOf(() => openMapping('/dev/null'))).toBe('ENODEV');
+    expect(errorCode(() => openMapping(fifo))).toBe('ENODEV');
+    expect(errorCode(() => openMapping('/dev/null'))).toBe('ENODEV');
     const p = file('short.txt', 'abc');
-    expect(codeOf(() => openMapping(p, { offset: 4 }))).toBe('EINVAL');
-    expect(codeOf(() => openMapping(p, { length: -1 }))).toBe('ERR_OUT_OF_RANGE');
-    expect(codeOf(() => openMapping(p, { length: 1.5 }))).toBe('ERR_OUT_OF_RANGE');
-    expect(codeOf(() => openMapping(p, { offset: 2 ** 53 }))).toBe('ERR_OUT_OF_RANGE');
-    expect(codeOf(() => openMapping(p, { access: 'rwx' as never }))).toBe('ERR_INVALID_ARG_VALUE');
+    expect(errorCode(() => openMapping(p, { offset: 4 }))).toBe('EINVAL');
+    expect(errorCode(() => openMapping(p, { length: -1 }))).toBe('ERR_OUT_OF_RANGE');
+    expect(errorCode(() => openMapping(p, { length: 1.5 }))).toBe('ERR_OUT_OF_RANGE');
+    expect(errorCode(() => openMapping(p, { offset: 2 ** 53 }))).toBe('ERR_OUT_OF_RANGE');
+    expect(errorCode(() => openMapping(p, { access: 'rwx' as never }))).toBe('ERR_INVALID_ARG_VALUE');
     expect(readFileSync(p, 'utf8')).toBe('abc');
   });
 
@@ -139,7 +131,7 @@ describe('file mappings', () => {
     expect(probeAccess(m, { op: 'read', offset: 0 })).toMatchObject({ ok: false, signal: 'SIGSEGV' });
     m.protect('rw');
     m.advise('sequential');
-    expect(codeOf(() => m.advise('dontneed' as never))).toBe('ERR_INVALID_ARG_VALUE');
+    expect(errorCode(() => m.advise('dontneed' as never))).toBe('ERR_INVALID_ARG_VALUE');
     m.lock();
     m.unlock();
     m.unmap();

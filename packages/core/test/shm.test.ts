@@ -1,21 +1,13 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync, statSync, existsSync, closeSync } from 'node:fs';
 import { shmOpen, shmUnlink, shmList, shmStat, openShmMapping, validateShmName, SHM_DIR } from '../src/index.js';
-import { uniqueShmName, shmObjects } from '../../../tools/testkit/index.js';
+import { uniqueShmName, shmObjects, errorCode } from '../../../tools/testkit/index.js';
 
 const prefix = `mmcore_${process.pid}`;
 afterEach(() => {
   for (const n of shmObjects(prefix)) shmUnlink(n);
 });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'no error';
-}
 
 describe('POSIX shared memory', () => {
   it('create, map, write, list, read from /dev/shm, unlink', () => {
@@ -30,8 +22,8 @@ describe('POSIX shared memory', () => {
     m.unmap();
     shmUnlink('/' + name);
     expect(existsSync(`${SHM_DIR}/${name}`)).toBe(false);
-    expect(codeOf(() => shmUnlink(name))).toBe('ENOENT');
-    expect(codeOf(() => shmStat(name))).toBe('ENOENT');
+    expect(errorCode(() => shmUnlink(name))).toBe('ENOENT');
+    expect(errorCode(() => shmStat(name))).toBe('ENOENT');
   });
 
   it('mode defaults to 0600 and can be set; `name` and `/name` are one object', () => {
@@ -58,13 +50,13 @@ describe('POSIX shared memory', () => {
     } catch (e) {
       expect(e).toMatchObject({ code: 'EEXIST', syscall: 'shm_open', message: `${name}: File exists` });
     }
-    expect(codeOf(() => shmOpen(uniqueShmName(prefix)))).toBe('ENOENT');
+    expect(errorCode(() => shmOpen(uniqueShmName(prefix)))).toBe('ENOENT');
   });
 
   it('invalid names are rejected before any system call', () => {
     for (const bad of ['', '/', 'a/b', '/a/b', '.', '..', '/..', 'x'.repeat(256), 'nul\0byte']) {
-      expect(codeOf(() => validateShmName(bad))).toBe('ERR_MM_BAD_NAME');
-      expect(codeOf(() => shmOpen(bad, { create: true }))).toBe('ERR_MM_BAD_NAME');
+      expect(errorCode(() => validateShmName(bad))).toBe('ERR_MM_BAD_NAME');
+      expect(errorCode(() => shmOpen(bad, { create: true }))).toBe('ERR_MM_BAD_NAME');
     }
     expect(validateShmName('/hello_shm')).toBe('hello_shm');
     expect(validateShmName('x'.repeat(255))).toBe('x'.repeat(255));

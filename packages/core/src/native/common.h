@@ -19,6 +19,8 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::s
 // Reads a non-negative integral JS number no larger than 2^53-1. Returns false (and throws) if invalid.
 bool ReadSize(const Napi::Value& v, const char* what, uint64_t* out);
 bool ReadInt(const Napi::Value& v, const char* what, int64_t* out);
+// args[i] as a string if it is one, else "" (optional names for error messages).
+std::string OptString(const Napi::CallbackInfo& info, size_t i);
 
 // The state of one mapping, shared by the ArrayBuffer finalizer and the JS handle so
 // that an explicit unmap and a later GC finalizer can never both call munmap.
@@ -41,6 +43,7 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
 
   // Unwraps args[i] as a live MapHandle, throwing if it is not one or is unmapped.
   static MapState* Live(const Napi::CallbackInfo& info, size_t i);
+  MapState* Ready(Napi::Env env);
 
  private:
   Napi::Value Unmap(const Napi::CallbackInfo& info);

@@ -74,6 +74,10 @@ bool ReadInt(const Napi::Value& v, const char* what, int64_t* out) {
   return true;
 }
 
+std::string OptString(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsString() ? info[i].As<Napi::String>().Utf8Value() : "";
+}
+
 static Napi::Value Strerror(const Napi::CallbackInfo& info) {
   int64_t n;
   if (!ReadInt(info[0], "errno", &n)) return info.Env().Undefined();

@@ -48,6 +48,21 @@ static bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
   return true;
 }
 
+// fork() with every signal blocked in this thread, so none of Node's handlers can run in the
+// child before it resets them. The parent gets its mask back; the child keeps all blocked.
+// errno is fork's.
+static pid_t ForkAllBlocked() {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) return 0;
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return pid;
+}
+
 static Napi::Object StatusObject(Napi::Env env, int pid, int status) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("pid", Napi::Number::New(env, pid));
@@ -80,10 +95,7 @@ static Napi::Value ProbeAccess(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "pipe");
     return env.Undefined();
   }
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
+  pid_t pid = ForkAllBlocked();
   if (pid == 0) {
     ChildResetSignals();
     sigset_t none;
@@ -106,7 +118,6 @@ static Napi::Value ProbeAccess(const Napi::CallbackInfo& info) {
     _exit(0);
   }
   int forkErr = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
@@ -150,10 +161,7 @@ static Napi::Value ForkSignalReader(const Napi::CallbackInfo& info) {
   uint8_t* base = s->data();
   size_t capacity = s->length - 16;
   pid_t parent = getpid();
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
+  pid_t pid = ForkAllBlocked();
   if (pid == 0) {
     ChildResetSignals();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -172,7 +180,6 @@ static Napi::Value ForkSignalReader(const Napi::CallbackInfo& info) {
     _exit(ok ? 0 : 1);
   }
   int forkErr = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
     ThrowErrno(env, forkErr, "fork");
     return env.Undefined();

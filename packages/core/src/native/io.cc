@@ -66,7 +66,7 @@ static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
   uint8_t* data;
   size_t len;
   if (!ReadInt(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
-  std::string path = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::string path = OptString(info, 2);
   size_t done = 0;
   while (done < len) {
     size_t chunk = len - done;
@@ -90,7 +90,7 @@ static Napi::Value ReadSome(const Napi::CallbackInfo& info) {
   uint8_t* data;
   size_t len;
   if (!ReadInt(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
-  std::string path = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::string path = OptString(info, 2);
   for (;;) {
     ssize_t n = read(static_cast<int>(fd), data, len);
     if (n >= 0) return Napi::Number::New(env, static_cast<double>(n));
@@ -106,7 +106,7 @@ static Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t fd, op;
   if (!ReadInt(info[0], "fd", &fd) || !ReadInt(info[1], "op", &op)) return env.Undefined();
-  std::string path = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::string path = OptString(info, 2);
   int r;
   do r = flock(static_cast<int>(fd), static_cast<int>(op));
   while (r != 0 && errno == EINTR);
@@ -122,7 +122,7 @@ static Napi::Value Allocate(const Napi::CallbackInfo& info) {
   uint64_t off, len;
   if (!ReadInt(info[0], "fd", &fd) || !ReadSize(info[1], "offset", &off) || !ReadSize(info[2], "length", &len))
     return env.Undefined();
-  std::string path = info.Length() > 3 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  std::string path = OptString(info, 3);
   if (len == 0) return env.Undefined();
   int r = posix_fallocate(static_cast<int>(fd), static_cast<off_t>(off), static_cast<off_t>(len));
   if (r != 0) ThrowErrno(env, r, "fallocate", path);

@@ -58,6 +58,15 @@ MapState* MapHandle::Live(const Napi::CallbackInfo& info, size_t i) {
   return h->state.get();
 }
 
+// The state when the mapping can be worked on; nullptr when it is empty (nothing to do) or
+// has been unmapped (then an ERR_MM_UNMAPPED error is pending).
+MapState* MapHandle::Ready(Napi::Env env) {
+  MapState* s = state.get();
+  if (s->mapped) return s;
+  if (s->length != 0) ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
+  return nullptr;
+}
+
 // unmap(buffer): munmap once, then detach the ArrayBuffer so views read as length 0.
 Napi::Value MapHandle::Unmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -99,12 +108,8 @@ static bool Range(const Napi::CallbackInfo& info, MapState* s, size_t argOff, ui
 // sync(async, offset?, length?)
 Napi::Value MapHandle::Sync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = state.get();
-  if (!s->mapped) {
-    if (s->length == 0) return env.Undefined();
-    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
-    return env.Undefined();
-  }
+  MapState* s = Ready(env);
+  if (!s) return env.Undefined();
   bool async = info.Length() > 0 && info[0].ToBoolean();
   uint8_t* start;
   size_t len;
@@ -116,12 +121,8 @@ Napi::Value MapHandle::Sync(const Napi::CallbackInfo& info) {
 // protect(prot)
 Napi::Value MapHandle::Protect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = state.get();
-  if (!s->mapped) {
-    if (s->length == 0) return env.Undefined();
-    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
-    return env.Undefined();
-  }
+  MapState* s = Ready(env);
+  if (!s) return env.Undefined();
   int64_t prot;
   if (!ReadInt(info[0], "prot", &prot)) return env.Undefined();
   size_t span = (s->delta + s->length + PageSize() - 1) & ~(PageSize() - 1);
@@ -132,12 +133,8 @@ Napi::Value MapHandle::Protect(const Napi::CallbackInfo& info) {
 // advise(advice, offset?, length?)
 Napi::Value MapHandle::Advise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = state.get();
-  if (!s->mapped) {
-    if (s->length == 0) return env.Undefined();
-    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
-    return env.Undefined();
-  }
+  MapState* s = Ready(env);
+  if (!s) return env.Undefined();
   int64_t advice;
   if (!ReadInt(info[0], "advice", &advice)) return env.Undefined();
   uint8_t* start;
@@ -149,24 +146,16 @@ Napi::Value MapHandle::Advise(const Napi::CallbackInfo& info) {
 
 Napi::Value MapHandle::Lock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = state.get();
-  if (s->length == 0) return env.Undefined();
-  if (!s->mapped) {
-    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
-    return env.Undefined();
-  }
+  MapState* s = Ready(env);
+  if (!s) return env.Undefined();
   if (mlock(s->data(), s->length) != 0) ThrowErrno(env, errno, "mlock");
   return env.Undefined();
 }
 
 Napi::Value MapHandle::Unlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = state.get();
-  if (s->length == 0) return env.Undefined();
-  if (!s->mapped) {
-    ThrowCode(env, "ERR_MM_UNMAPPED", "the mapping has been unmapped");
-    return env.Undefined();
-  }
+  MapState* s = Ready(env);
+  if (!s) return env.Undefined();
   if (munlock(s->data(), s->length) != 0) ThrowErrno(env, errno, "munlock");
   return env.Undefined();
 }
@@ -215,7 +204,7 @@ static Napi::Value MapFd(const Napi::CallbackInfo& info) {
       !ReadInt(info[4], "flags", &flags))
     return env.Undefined();
   bool guard = info.Length() > 5 && info[5].ToBoolean();
-  std::string path = info.Length() > 6 && info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+  std::string path = OptString(info, 6);
   if (length == 0) return Wrap(env, nullptr, 0, 0, 0);
   size_t page = PageSize();
   uint64_t aligned = offset & ~static_cast<uint64_t>(page - 1);
