@@ -4,7 +4,7 @@
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
 import { constants as fs, closeSync, fstatSync, unlinkSync } from 'node:fs';
-import { allocate, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount, systemError } from '@mm/core';
+import { allocate, fromNodeError, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount } from '@mm/core';
 import type { Mapping } from '@mm/core';
 
 /** Width of the counter in bits: 32 (int32, 4 bytes, `od -t d4`) or 64 (int64, 8 bytes, `od -t d8`). */
@@ -196,11 +196,6 @@ export class Counter {
 /** The file name that means standard input (a file opened by the shell: `mm-counter - <>FILE`). */
 export const STDIN = '-';
 
-function named(e: unknown, file: string): unknown {
-  // openMapping(fd) names the file `fd N` in its errors; say the file's own name instead.
-  if (isSystemError(e) && /^fd \d+$/.test(e.path ?? '')) return systemError(e.errno, e.syscall, file);
-  return e;
-}
 
 /**
  * Opens (creating it when missing) and maps the counter in `file`: the first 4 (width 32) or
@@ -242,17 +237,12 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
     }
   }
   try {
-    let mapping: Mapping;
-    try {
-      mapping = openMapping(fd, { access: 'rw', sharing, length: size });
-    } catch (e) {
-      throw named(e, file);
-    }
+    const mapping = openMapping(fd, { access: 'rw', sharing, length: size, name: file });
     try {
       if (!readOnly && fstatSync(fd).size < size) allocate(fd, 0, size, file);
     } catch (e) {
       mapping.unmap();
-      throw named(e, file);
+      throw fromNodeError(e, file);
     }
     return new Counter(file, width, mapping);
   } catch (e) {
@@ -271,12 +261,7 @@ export function readCounter(file: string, width: Width = 32): bigint {
   const stdin = file === STDIN;
   const fd = stdin ? 0 : openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
   try {
-    let mapping: Mapping;
-    try {
-      mapping = openMapping(fd, { access: 'r', length: width / 8 });
-    } catch (e) {
-      throw named(e, file);
-    }
+    const mapping = openMapping(fd, { access: 'r', length: width / 8, name: file });
     try {
       if (fstatSync(fd).size === 0) return 0n; // the page lies wholly past the end: touching it would be SIGBUS
       return width === 32 ? BigInt(Atomics.load(new Int32Array(mapping.buffer, 0, 1), 0)) : Atomics.load(new BigInt64Array(mapping.buffer, 0, 1), 0);

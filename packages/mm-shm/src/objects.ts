@@ -18,17 +18,6 @@ import {
   type ShmHandle,
 } from '@mm/core';
 
-/**
- * Core names the file descriptor (`fd 18: …`) when it maps or stats an fd it was handed;
- * mm-shm's messages name the object instead.
- */
-function named(e: unknown, name: string): unknown {
-  if (isSystemError(e) && /^fd \d+:/.test(e.message)) {
-    e.message = e.message.replace(/^fd \d+:/, `${name}:`);
-    e.path = name;
-  }
-  return e;
-}
 
 /** Options of {@link createObject}. */
 export interface CreateOptions {
@@ -160,7 +149,7 @@ export function writeObject(name: string, input: number, options: WriteOptions =
       if (n === 0) break;
       allocate(h.fd, pos, n, h.name); // extends the object when pos + n > size
       size = Math.max(size, pos + n);
-      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true });
+      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true, name: h.name });
       try {
         stage.copy(window.bytes, 0, 0, n);
       } finally {
@@ -176,7 +165,7 @@ export function writeObject(name: string, input: number, options: WriteOptions =
     } catch {
       // the first error is the one to report
     }
-    throw named(fromNodeError(e, h.name), h.name);
+    throw fromNodeError(e, h.name);
   } finally {
     closeSync(h.fd);
   }
@@ -200,7 +189,7 @@ export function readObject(name: string, output: number, options: ReadOptions = 
   try {
     const offset = options.offset ?? 0;
     if (offset >= h.size) return 0;
-    return forEachWindow(h.fd, { offset, length: options.length }, (window) => {
+    return forEachWindow(h.fd, { offset, length: options.length, name: h.name }, (window) => {
       try {
         writeAll(output, window.bytes, 'stdout');
       } catch (e) {
@@ -209,8 +198,6 @@ export function readObject(name: string, output: number, options: ReadOptions = 
         throw e;
       }
     });
-  } catch (e) {
-    throw named(e, h.name);
   } finally {
     closeSync(h.fd);
   }
