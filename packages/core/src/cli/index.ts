@@ -6,7 +6,13 @@
  * Exit codes: 0 ok · 1 runtime failure · 2 usage error · 128+N "died of signal N" ·
  * 141 (128+SIGPIPE) when the reader of stdout went away, as `cat` would.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+// commander is CommonJS: require() it directly, which loads measurably faster at start-up than
+// going through the ESM wrapper (every tool pays this once per run).
+const commander = createRequire(import.meta.url)('commander') as typeof import('commander');
+const { Command, CommanderError, InvalidArgumentError, Option } = commander;
+type Command = import('commander').Command;
+type CommanderError = import('commander').CommanderError;
 import { isSystemError, MmError } from '../errors.js';
 import { NumberFormatError, parseCount, parseSize } from '../units.js';
 
