@@ -67,27 +67,7 @@ class Out {
 
   /** A whole number with |n| < 2^53, as decimal digits. */
   int(n: number): void {
-    const b = this.buf;
-    let p = this.pos;
-    if (n < 0) {
-      b[p++] = 45;
-      n = -n;
-    }
-    if (n < 10) {
-      b[p++] = 48 + n;
-      this.pos = p;
-      return;
-    }
-    let len = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) len++;
-    let q = p + len - 1;
-    while (n >= 10) {
-      const d = n % 10;
-      b[q--] = 48 + d;
-      n = (n - d) / 10;
-    }
-    b[q] = 48 + n;
-    this.pos = p + len;
+    this.pos = putInt(this.buf, this.pos, n);
   }
 }
 
