@@ -159,10 +159,14 @@ function noSuchProcess(pid: number | 'self'): SystemError {
   return e;
 }
 
-function readProc(pid: number | 'self', file: string): string {
+/**
+ * The bytes of /proc/PID/FILE, untouched (paths in maps need not be UTF-8). Errors are worded
+ * for people: `PID 7: no such process`, `PID 1: cannot read /proc/1/smaps: Permission denied`.
+ */
+export function readProcBytes(pid: number | 'self', file: string): Buffer {
   if (pid !== 'self' && (!Number.isSafeInteger(pid) || pid <= 0)) throw noSuchProcess(pid);
   try {
-    return readFileSync(procPath(pid, file), 'utf8');
+    return readFileSync(procPath(pid, file));
   } catch (e) {
     const err = fromNodeError(e, `PID ${pid}`);
     if (isSystemError(err) && (err.code === 'ENOENT' || err.code === 'ESRCH')) throw noSuchProcess(pid);
@@ -172,6 +176,10 @@ function readProc(pid: number | 'self', file: string): string {
     }
     throw err;
   }
+}
+
+function readProc(pid: number | 'self', file: string): string {
+  return readProcBytes(pid, file).toString('utf8');
 }
 
 /** Reads and parses /proc/PID/maps ('self' for this process). ESRCH if the process is gone. */

@@ -8,6 +8,21 @@ import { closeInput, copyInput, openInput, privateReport, shareThroughFork, wake
 import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
 import { procState } from './helpers.js';
 
+/** Reads whatever a non-blocking fd holds right now into `out` (stops at EAGAIN or end of input). */
+function drainInto(fd: number, out: Buffer[]): void {
+  const b = Buffer.alloc(1 << 16);
+  for (;;) {
+    let k = 0;
+    try {
+      k = readSync(fd, b);
+    } catch {
+      return; // EAGAIN: the writer has not written more yet
+    }
+    if (k === 0) return;
+    out.push(Buffer.from(b.subarray(0, k)));
+  }
+}
+
 const tmp = tempDir('mm-anon-lib-');
 afterAll(() => tmp.cleanup());
 
@@ -130,17 +145,7 @@ describe('shareThroughFork', () => {
     let signalled = false;
     const timer = setInterval(() => {
       if (signalled) ticksWhileWaiting++;
-      const b = Buffer.alloc(1 << 16);
-      for (;;) {
-        let k = 0;
-        try {
-          k = readSync(rd, b);
-        } catch {
-          return; // EAGAIN: the child has not written more yet
-        }
-        if (k === 0) return;
-        received.push(Buffer.from(b.subarray(0, k)));
-      }
+      drainInto(rd, received);
     }, 2);
     const input = openInput(file(data));
     try {
@@ -158,17 +163,7 @@ describe('shareThroughFork', () => {
       closeInput(input);
     }
     // Drain what is left after the child's exit.
-    const b = Buffer.alloc(1 << 16);
-    for (;;) {
-      let k = 0;
-      try {
-        k = readSync(rd, b);
-      } catch {
-        break;
-      }
-      if (k === 0) break;
-      received.push(Buffer.from(b.subarray(0, k)));
-    }
+    drainInto(rd, received);
     closeSync(rd);
     expect(Buffer.concat(received).equals(data)).toBe(true);
     expect(ticksWhileWaiting).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fromNodeError, parseMaps, parseMapsLine, parseSmaps, processExe, readMapsText, readSmaps, type MappingKind, type MapsEntry, type SmapsEntry } from '@mm/core';
+import { parseMaps, parseMapsLine, parseSmaps, processExe, readProcBytes, type MappingKind, type MapsEntry, type SmapsEntry } from '@mm/core';
 import { classifyMapping, codeFiles, displayName, guessExecutable } from './kind.js';
 
 /** Which process to read: a PID, or `'self'` for the calling process. */
@@ -34,20 +34,6 @@ export interface ReadViewOptions {
   extended?: boolean;
 }
 
-/**
- * Reads a /proc file as bytes. On failure the error is the one `@mm/core`'s readers give for
- * the same file (`PID 7: no such process`, `PID 1: cannot read /proc/1/smaps: Permission denied`).
- */
-function readProcBytes(target: Target, file: 'maps' | 'smaps'): Buffer {
-  try {
-    return readFileSync(`/proc/${target}/${file}`);
-  } catch (e) {
-    // Let core word the error: it reads the same file and fails the same way.
-    if (file === 'maps') readMapsText(target);
-    else readSmaps(target);
-    throw fromNodeError(e, `/proc/${target}/${file}`);
-  }
-}
 
 /** Splits `buf` into its lines (without the newlines). */
 function byteLines(buf: Buffer): Buffer[] {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binDir, binPath, haveCommand, runBash, runBin, shmObjects, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import type { GameResult } from '../src/display.js';
 
 const bin = binPath('mm-tug');
 const bins = binDir();
@@ -29,21 +30,8 @@ afterAll(() => {
   work.cleanup();
 });
 
-interface Result {
-  winner: 'left' | 'right' | null;
-  reason: string;
-  sync: string;
-  limit: number;
-  leftPulls: number;
-  rightPulls: number;
-  expected: number;
-  position: number;
-  lost: number;
-  calledAt: number;
-  leftPid: number;
-  rightPid: number;
-  note?: string;
-}
+/** What `--json` prints: the library's own result type. */
+type Result = GameResult;
 
 /** Parses `result key=value …` (the arbiter's last plain line). */
 function parseResultLine(text: string): Record<string, string> {
