@@ -116,3 +116,28 @@ export function binDir(): { path: string; cleanup: () => void; env: Record<strin
   writeLaunchers(dir.path);
   return { ...dir, env: { PATH: `${dir.path}:${process.env.PATH ?? ''}` } };
 }
+
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+let nobodyProblem: string | null | undefined;
+
+/**
+ * The `setpriv` arguments that run a command as the unprivileged user nobody — for
+ * permission tests, which cannot rely on modes alone while tests run as root. Returns
+ * undefined, printing why the caller skips, when that cannot work here: not root, no
+ * setpriv, or nobody cannot reach this checkout (it lies under a private directory).
+ */
+export function asNobody(why: string): string[] | undefined {
+  if (nobodyProblem === undefined) {
+    const probe = join(packagesDir, 'core', 'dist', 'index.js');
+    if (process.getuid?.() !== 0) nobodyProblem = 'tests are not running as root';
+    else if (spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status !== 0) nobodyProblem = "'setpriv' is not installed";
+    else if (spawnSync('setpriv', [...NOBODY, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(probe)}, 4)`], { stdio: 'ignore' }).status !== 0) {
+      nobodyProblem = 'user nobody cannot read this checkout (a parent directory is private)';
+    } else nobodyProblem = null;
+  }
+  if (nobodyProblem) {
+    console.warn(`skipping ${why}: ${nobodyProblem}`);
+    return undefined;
+  }
+  return [...NOBODY];
+}

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync, openSync, closeSync, truncateSy
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openMapping, mapAnonymous, forEachWindow, pageSize, probeAccess, isSystemError } from '../src/index.js';
-import { tempDir, haveCommand, runCommand, errorCode } from '../../../tools/testkit/index.js';
+import { asNobody, tempDir, haveCommand, runCommand, errorCode } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-core-');
 const poem = 'I just love\nsharing memories\nwith other processes\n';
@@ -112,10 +112,11 @@ describe('file mappings', () => {
   });
 
   it('EACCES for a file the user may not write (run as an unprivileged user)', async (ctx) => {
-    if (process.getuid?.() !== 0 || !haveCommand('setpriv', 'the permission test')) return ctx.skip();
+    const nobody = asNobody('the permission test');
+    if (!nobody) return ctx.skip();
     const p = file('root-only.txt', 'secret');
     const core = new URL('../dist/index.js', import.meta.url).pathname;
-    const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e',
+    const r = await runCommand('setpriv', [...nobody, process.execPath, '--input-type=module', '-e',
       `const mm = await import(${JSON.stringify(core)}); try { mm.openMapping(${JSON.stringify(p)}, { access: 'rw' }); console.log('mapped'); } catch (e) { console.log(e.code, e.syscall, e.message); }`]);
     expect(r.stdout.toString().trim()).toBe(`EACCES open ${p}: Permission denied`);
   });

@@ -4,7 +4,7 @@ import { readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
 import { procState } from './helpers.js';
 
 const bin = binPath('mm-anon');
@@ -278,13 +278,14 @@ describe('bad input fails before any fork, exit 1', () => {
     expect(r.stderr).toBe('mm-anon: /proc/self/mem: Input/output error\n');
   });
 
-  it('a file without read permission, for an unprivileged user', async () => {
-    if (!haveCommand('setpriv', 'the permission test')) return;
+  it('a file without read permission, for an unprivileged user', async (ctx) => {
+    const nobody = asNobody('the permission test');
+    if (!nobody) return ctx.skip();
     const f = join(tmp.path, 'secret');
     writeFileSync(f, 'secret\n');
     chmodSync(f, 0o600);
     chmodSync(tmp.path, 0o755);
-    const r = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, bin, '--verbose', f]);
+    const r = await runCommand('setpriv', [...nobody, process.execPath, bin, '--verbose', f]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mm-anon: ${f}: Permission denied\n`);
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
 
 const bin = binPath('mm-cat');
 const tmp = tempDir('mm-cat-test-');
@@ -146,10 +146,11 @@ describe('errors, per file, like cat', () => {
   });
 
   it('a file it may not read: Permission denied (as an unprivileged user)', async (ctx) => {
-    if (!haveCommand('setpriv', 'to run as an unprivileged user')) return ctx.skip();
+    const nobody = asNobody('the permission test');
+    if (!nobody) return ctx.skip();
     writeFileSync(at('secret'), 'secret\n', { mode: 0o600 });
     chmodSync(tmp.path, 0o755); // let the unprivileged user reach poem.txt (0644) but not secret (0600)
-    const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, at('secret'), at('poem.txt')]);
+    const r = await runCommand('setpriv', [...nobody, process.execPath, bin, at('secret'), at('poem.txt')]);
     if (r.stderr.includes('Cannot find module') || r.stderr.includes('EACCES: permission denied')) {
       console.warn('skipping: the unprivileged user cannot load mm-cat itself here');
       return ctx.skip();

@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, binPath, haveCommand, runBash, runBin, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, tempDir } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-counter-cli-');
 const bins = binDir();
@@ -354,22 +354,23 @@ describe('bad input', () => {
     expect(proc.stderr).toMatch(/^mm-counter: \/proc\/version: [A-Z][a-z/ ]+\n$/);
   });
 
-  it('a file the user may not read or write: exit 1 and the file untouched (run as nobody)', async () => {
-    if (!haveCommand('setpriv', 'the permission test (needs setpriv to drop root)')) return;
+  it('a file the user may not read or write: exit 1 and the file untouched (run as nobody)', async (ctx) => {
+    const nobody = asNobody('the permission test');
+    if (!nobody) return ctx.skip();
     const dir = join(tmp.path, 'perm');
     mkdirSync(dir);
     chmodSync(tmp.path, 0o755);
     chmodSync(dir, 0o755);
     const f = join(dir, 'secret.bin');
     writeFileSync(f, Buffer.from([9, 0, 0, 0, 1]), { mode: 0o600 });
-    const asNobody = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, bin];
+    const asNobodyRun = [...nobody, process.execPath, bin];
     for (const args of [[f, '-n', '1'], [f, '--get'], [f, '--add', '1'], [f, '--private', '-n', '1']]) {
-      const r = spawnSync('setpriv', [...asNobody, ...args], { encoding: 'utf8' });
+      const r = spawnSync('setpriv', [...asNobodyRun, ...args], { encoding: 'utf8' });
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr).toBe(`mm-counter: ${f}: Permission denied\n`);
     }
     expect(readFileSync(f)).toEqual(Buffer.from([9, 0, 0, 0, 1]));
-    const created = spawnSync('setpriv', [...asNobody, join(dir, 'new.bin'), '-n', '1'], { encoding: 'utf8' });
+    const created = spawnSync('setpriv', [...asNobodyRun, join(dir, 'new.bin'), '-n', '1'], { encoding: 'utf8' });
     expect(created.status).toBe(1);
     expect(created.stderr).toBe(`mm-counter: ${join(dir, 'new.bin')}: Permission denied\n`);
     expect(existsSync(join(dir, 'new.bin'))).toBe(false);

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
 import { procLines, quietSleeper } from './helpers.js';
 
 const bin = binPath('mm-maps');
@@ -291,13 +291,10 @@ describe('errors', () => {
     expect((await runBin(bin, ['-p', 'abc'])).stderr).toContain("invalid PID: 'abc'");
   });
 
-  it('smaps of a process it may not read: says Permission denied, exit 1', async () => {
-    if (!haveCommand('setpriv', 'the permission test (it runs mm-maps as nobody)')) return;
-    if (process.getuid?.() !== 0) {
-      console.warn('skipping the permission test: it needs root to switch to nobody');
-      return;
-    }
-    const r = await runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, '-x', '-p', String(sleeper.pid)]);
+  it('smaps of a process it may not read: says Permission denied, exit 1', async (ctx) => {
+    const nobody = asNobody('the permission test (it runs mm-maps as nobody)');
+    if (!nobody) return ctx.skip();
+    const r = await runCommand('setpriv', [...nobody, process.execPath, bin, '-x', '-p', String(sleeper.pid)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`mm-maps: PID ${sleeper.pid}: cannot read /proc/${sleeper.pid}/smaps: Permission denied\n`);
   });

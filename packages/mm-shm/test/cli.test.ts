@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, haveCommand, runBash, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, haveCommand, runBash, runCommand, tempDir } from '../../../tools/testkit/index.js';
 import { BIN, patternBytes, shm, shmNames } from './helpers.js';
 
 const { name: newName } = shmNames('cli');
@@ -223,23 +223,20 @@ describe('mm-shm runtime errors name the object and the reason', () => {
   });
 
   it('permission denied: an object of another user with mode 0600, opened as nobody', async (ctx) => {
-    if (!haveCommand('setpriv', 'the permission-denied test')) return ctx.skip();
-    if (process.getuid?.() !== 0) {
-      console.warn('skipping the permission-denied test: needs root to switch to nobody');
-      return ctx.skip();
-    }
+    const nobody = asNobody('the permission-denied test');
+    if (!nobody) return ctx.skip();
     const n = newName();
     await shm(['write', n], { input: 'secret' });
-    const asNobody = (args: string[]): Promise<Awaited<ReturnType<typeof runCommand>>> =>
-      runCommand('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]);
+    const runAsNobody = (args: string[]): Promise<Awaited<ReturnType<typeof runCommand>>> =>
+      runCommand('setpriv', [...nobody, process.execPath, BIN, ...args]);
     for (const args of [['read', n], ['write', n], ['watch', n], ['create', n, '--size', '1'], ['rm', n]]) {
-      const r = await asNobody(args);
+      const r = await runAsNobody(args);
       expect(r.code, args[0]).toBe(1);
       expect(r.stderr).toBe(`mm-shm: ${n}: Permission denied\n`);
     }
     expect(readFileSync(dev(n)).toString()).toBe('secret');
     // ...while `stat` and `ls` still show it to everyone, as ls -l /dev/shm does.
-    const st = await asNobody(['stat', '--json', n]);
+    const st = await runAsNobody(['stat', '--json', n]);
     expect(JSON.parse(st.stdout.toString())).toMatchObject({ name: n, mode: '0600', owner: 'root' });
     await shm(['rm', n]);
   });
