@@ -19,3 +19,5 @@ export type { MapsEntry, SmapsEntry, MappingKind } from './procmaps.js';
 export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
 export { MmError, isSystemError, systemError, errnoName, fromNodeError } from './errors.js';
 export type { SystemError } from './errors.js';
+export { fileTarget, shmTarget, findHolders } from './holders.js';
+export type { HolderTarget, HeldMapping, HeldFd, Holder, HolderScan, FindHoldersOptions } from './holders.js';

@@ -1,0 +1,265 @@
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fromNodeError } from './errors.js';
+import { parseMapsLine, parseSmaps, type MapsEntry } from './procmaps.js';
+import { SHM_DIR, validateShmName } from './shm.js';
+
+/**
+ * A file (or POSIX shm object) to look for in every process. Build one with
+ * {@link fileTarget} or {@link shmTarget}.
+ */
+export interface HolderTarget {
+  /** The absolute path the kernel prints for it in /proc (`/dev/shm/NAME` for an shm object). */
+  path: string;
+  /** `major:minor` as /proc/PID/maps prints it (hex), when the path exists. */
+  device?: string;
+  /** Inode number, when the path exists. */
+  inode?: number;
+  /** True when nothing is at `path` now: only mappings and fds of a deleted file can match. */
+  missing: boolean;
+}
+
+/** One mapping of the target in a holder's address space. */
+export interface HeldMapping {
+  start: bigint;
+  end: bigint;
+  /** Bytes mapped. */
+  size: number;
+  /** `rw-s`, `r--p`… as the kernel prints it. */
+  perms: string;
+  /** Offset into the file, bytes. */
+  offset: number;
+  /** Resident bytes (`Rss` from smaps); undefined when resident sizes were not asked for or not readable. */
+  rss?: number;
+  /** True when the mapped file was deleted (an unlinked shm object, a replaced file). */
+  deleted: boolean;
+}
+
+/** One open file descriptor on the target. */
+export interface HeldFd {
+  fd: number;
+  /** Access mode the descriptor was opened with. */
+  access: 'r' | 'w' | 'rw';
+  /** True when the open file was deleted. */
+  deleted: boolean;
+}
+
+/** A process that maps the target or holds it open. */
+export interface Holder {
+  pid: number;
+  /** The process's name as /proc/PID/comm gives it. */
+  command: string;
+  mappings: HeldMapping[];
+  fds: HeldFd[];
+  /** Sum of the mappings' sizes, bytes. */
+  mapped: number;
+  /** Sum of the mappings' resident bytes; undefined when not known (not asked for, or smaps unreadable). */
+  resident?: number;
+}
+
+/** The result of one pass over /proc. */
+export interface HolderScan {
+  /** Holders of each target, in the order the targets were given, each sorted by pid. */
+  holders: Holder[][];
+  /** Processes looked at. */
+  processes: number;
+  /** Processes whose maps or fds /proc would not show (another user's, as non-root). */
+  unreadable: number;
+}
+
+/** Options of {@link findHolders}. */
+export interface FindHoldersOptions {
+  /** Read /proc/PID/smaps of each holder that maps a target, for resident bytes. Default true. */
+  resident?: boolean;
+  /** Processes to look at (default: every process in /proc). */
+  pids?: readonly number[];
+}
+
+function deviceString(dev: number): string {
+  // glibc's major()/minor() split of the 64-bit st_dev, printed as /proc/PID/maps does.
+  const major = ((dev >>> 8) & 0xfff) | (Math.floor(dev / 2 ** 32) & ~0xfff);
+  const minor = (dev & 0xff) | ((dev >>> 12) & ~0xff & 0xfffff);
+  return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+}
+
+function identify(path: string): HolderTarget {
+  try {
+    const real = realpathSync(path);
+    const st = statSync(real);
+    return { path: real, device: deviceString(st.dev), inode: st.ino, missing: false };
+  } catch (e) {
+    const err = fromNodeError(e, path);
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+  }
+  // Gone: the kernel names a deleted file by the path it had, so resolve what still exists of it.
+  let dir = dirname(path);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // the directory is gone too; the path as given is the best guess
+  }
+  return { path: resolve(dir, basename(path)), missing: true };
+}
+
+/**
+ * The target for a file path (relative paths resolve against the working directory, symlinks
+ * are followed). A path where nothing exists any more is still a target: processes that
+ * map or hold the deleted file are found by the name the kernel keeps for it.
+ * @throws SystemError for failures other than ENOENT (e.g. EACCES on a parent directory).
+ */
+export function fileTarget(path: string): HolderTarget {
+  return identify(resolve(path));
+}
+
+/**
+ * The target for a POSIX shm object (`name` or `/name`). An object already removed with
+ * shm_unlink but still mapped somewhere is still a target.
+ * @throws MmError for an invalid name.
+ */
+export function shmTarget(name: string): HolderTarget {
+  const bare = validateShmName(name);
+  const t = identify(`${SHM_DIR}/${bare}`);
+  return t.missing ? { ...t, path: `${SHM_DIR}/${bare}` } : t;
+}
+
+const DELETED = ' (deleted)';
+
+function entryMatches(e: MapsEntry, t: HolderTarget): boolean {
+  if (e.path === t.path) return true;
+  return t.inode !== undefined && e.inode === t.inode && e.device === t.device;
+}
+
+function accessOf(pid: number, fd: string): 'r' | 'w' | 'rw' {
+  try {
+    const m = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'));
+    const mode = m ? Number.parseInt(m[1]!, 8) & 3 : 0;
+    return mode === 1 ? 'w' : mode === 2 ? 'rw' : 'r';
+  } catch {
+    return 'r';
+  }
+}
+
+function errCode(e: unknown): string | undefined {
+  return (e as { code?: string }).code;
+}
+
+function allPids(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * Every process that maps one of `targets` or holds it open, in one pass over /proc: each
+ * process's /proc/PID/maps (lines are matched by device and inode, or by path, which also
+ * catches deleted files and unlinked shm objects) and its open descriptors (matched by the
+ * path their /proc/PID/fd link names, ` (deleted)` included). A file open under another
+ * hard-linked name is not seen through its descriptors, only through its mappings.
+ *
+ * Processes that end during the pass are skipped; processes whose maps or fds may not be
+ * read (another user's, unless root) are counted in `unreadable`, the rest still shown.
+ * With `resident` (default), /proc/PID/smaps of each holder with a mapping gives its
+ * resident bytes.
+ */
+export function findHolders(targets: readonly HolderTarget[], options: FindHoldersOptions = {}): HolderScan {
+  const wantResident = options.resident ?? true;
+  const holders: Holder[][] = targets.map(() => []);
+  const linkNames = new Map<string, number[]>();
+  targets.forEach((t, i) => {
+    for (const name of [t.path, t.path + DELETED]) linkNames.set(name, [...(linkNames.get(name) ?? []), i]);
+  });
+  const needles = targets.map((t) => [t.path, ...(t.inode !== undefined ? [` ${t.inode} `] : [])]);
+  const pids = options.pids ?? allPids();
+  let unreadable = 0;
+  let processes = 0;
+  for (const pid of pids) {
+    const found = new Map<number, Holder>();
+    const holderOf = (i: number): Holder => {
+      let h = found.get(i);
+      if (!h) {
+        h = { pid, command: '', mappings: [], fds: [], mapped: 0 };
+        found.set(i, h);
+      }
+      return h;
+    };
+    let denied = false;
+    let gone = false;
+    // Mappings.
+    let mapsText = '';
+    try {
+      mapsText = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch (e) {
+      if (errCode(e) === 'ENOENT' || errCode(e) === 'ESRCH') gone = true;
+      else denied = true;
+    }
+    if (gone) continue;
+    processes++;
+    if (mapsText) {
+      targets.forEach((t, i) => {
+        if (!needles[i]!.some((n) => mapsText.includes(n))) return;
+        for (const line of mapsText.split('\n')) {
+          const e = parseMapsLine(line);
+          if (!e || !entryMatches(e, t)) continue;
+          const h = holderOf(i);
+          h.mappings.push({ start: e.start, end: e.end, size: e.size, perms: e.perms, offset: e.offset, deleted: e.deleted });
+          h.mapped += e.size;
+        }
+      });
+    }
+    // Open descriptors.
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch (e) {
+      if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ESRCH') denied = true;
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      const hits = linkNames.get(link);
+      if (!hits) continue;
+      const access = accessOf(pid, fd);
+      for (const i of hits) holderOf(i).fds.push({ fd: Number(fd), access, deleted: link !== targets[i]!.path });
+    }
+    if (denied) unreadable++;
+    if (found.size === 0) continue;
+    let command = '';
+    try {
+      command = readFileSync(`/proc/${pid}/comm`, 'latin1').replace(/\n$/, '');
+    } catch {
+      // gone or hidden: the pid says enough
+    }
+    let smaps: MapsEntry[] | undefined;
+    if (wantResident && [...found.values()].some((h) => h.mappings.length > 0)) {
+      try {
+        smaps = parseSmaps(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+      } catch {
+        smaps = undefined;
+      }
+    }
+    for (const [i, h] of found) {
+      h.command = command;
+      h.fds.sort((a, b) => a.fd - b.fd);
+      if (smaps && h.mappings.length > 0) {
+        const rss = new Map<bigint, number>();
+        for (const s of smaps) rss.set(s.start, (s as MapsEntry & { fields: Record<string, number> }).fields.Rss ?? 0);
+        h.resident = 0;
+        for (const m of h.mappings) {
+          m.rss = rss.get(m.start) ?? 0;
+          h.resident += m.rss;
+        }
+      } else if (h.mappings.length === 0) {
+        h.resident = 0;
+      }
+      holders[i]!.push(h);
+    }
+  }
+  return { holders, processes, unreadable };
+}
