@@ -31,6 +31,9 @@ interface CliOptions {
   perms?: string;
   header: boolean;
   wait?: boolean;
+  svg?: boolean;
+  html?: boolean;
+  who?: string;
 }
 
 function buildFilter(o: CliOptions): RowFilter {
@@ -60,6 +63,9 @@ await runCli(PROG, async (argv) => {
     .option('--path <SUBSTR>', 'only mappings whose path or [name] contains SUBSTR')
     .option('--perms <PERMS>', 'only mappings with all these permissions (rw, x, s), or matching a pattern like r-x')
     .option('--no-header', 'leave out the column headings')
+    .option('--svg', 'draw the address space (one process) as an SVG picture: coloured by kind, gaps squeezed, resident share with -x')
+    .option('--html', 'the --svg picture in an HTML page, with details when hovering a region')
+    .option('--who <TARGET>', 'every process that maps or holds open TARGET (a path, or an shm object name), with mapped and resident bytes')
     .option('-w, --wait', 'after printing, stay alive (so other tools can look) until Enter, Ctrl-C or SIGTERM')
     .addHelpText(
       'after',
@@ -74,13 +80,28 @@ Examples:
   mm-maps --wait big.bin &                  keep it mapped; then: cat /proc/$(pidof mm-maps)/maps
   mm-maps -p $$ --summary                   where the shell's memory goes
   mm-maps -p 1234 -x --kind heap,anon       resident and dirty memory of the heap and anon maps
-  mm-maps -p 1234 --json | jq -s 'map(.size) | add'`,
+  mm-maps -p 1234 --json | jq -s 'map(.size) | add'
+  mm-maps -p 1234 -x --svg > maps.svg       a picture of its address space
+  mm-maps --who /dev/shm/ring --json        who maps or holds the object, resident bytes included
+  mm-maps --who old.log                     also finds processes holding a deleted old.log`,
     )
     .action(async (files: string[], o: CliOptions) => {
       const pids = o.pid ?? [];
       if (pids.length > 0 && files.length > 0) throw new UsageError('FILE operands map files into this process; they cannot be combined with --pid');
       if (pids.length > 0 && o.wait) throw new UsageError('--wait keeps this process alive; it cannot be combined with --pid');
       if (o.raw && (o.json || o.summary)) throw new UsageError(`--raw cannot be combined with ${o.json ? '--json' : '--summary'}`);
+      const picture = o.html ? 'html' : o.svg ? 'svg' : undefined;
+      if (o.svg && o.html) throw new UsageError('--svg and --html cannot be combined (--html holds the picture)');
+      if (picture) {
+        const other = o.raw ? '--raw' : o.json ? '--json' : o.summary ? '--summary' : o.who !== undefined ? '--who' : undefined;
+        if (other) throw new UsageError(`--${picture} cannot be combined with ${other}`);
+        if (pids.length > 1) throw new UsageError(`--${picture} draws one process; give one PID`);
+      }
+      if (o.who !== undefined) {
+        const other = files.length > 0 ? 'FILE operands' : o.raw ? '--raw' : o.summary ? '--summary' : o.extended ? '-x' : o.wait ? '--wait' : o.kind || o.path !== undefined || o.perms !== undefined ? 'filters' : undefined;
+        if (other) throw new UsageError(`--who cannot be combined with ${other}`);
+        if (o.who === '') throw new UsageError('--who needs a path or an shm object name');
+      }
       status = await runMaps(
         {
           pids,
@@ -92,6 +113,8 @@ Examples:
           header: o.header,
           filter: buildFilter(o),
           wait: !!o.wait,
+          picture,
+          who: o.who,
         },
         { out: (data) => process.stdout.write(data), note: (message) => warn(PROG, message) },
       );

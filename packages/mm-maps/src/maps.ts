@@ -3,7 +3,9 @@ import { isEmptyFilter, rowMatches, type RowFilter } from './filter.js';
 import { formatJson, formatListing, formatSummary, formatSummaryJson } from './format.js';
 import { mapFiles, unmapAll } from './own.js';
 import { commandLine, markRanges, readView, type ProcessView } from './view.js';
+import { renderHtml, renderSvg } from './svg.js';
 import { waitForQuit } from './wait.js';
+import { formatWho, formatWhoJson, unreadableNote, who } from './who.js';
 
 /** What to show, as the command line asked. */
 export interface MapsOptions {
@@ -24,6 +26,10 @@ export interface MapsOptions {
   filter: RowFilter;
   /** Own view: stay alive after printing until Enter, SIGINT or SIGTERM. */
   wait: boolean;
+  /** Draw the address space (one process) as an SVG picture, or an HTML page holding it. */
+  picture?: 'svg' | 'html';
+  /** Instead of an address space: every process (of `pids`, if given) that maps or holds this path or shm name. */
+  who?: string;
 }
 
 /** Where output goes: data to `out`, one-line messages to `note` (the CLI prefixes the program name). */
@@ -33,9 +39,14 @@ export interface Sink {
 }
 
 /** Renders one process's view as the options ask (the heading, if any, comes first). */
-export function render(view: ProcessView, options: Pick<MapsOptions, 'raw' | 'summary' | 'json' | 'header' | 'filter'>, heading?: string): string | Buffer {
+export function render(view: ProcessView, options: Pick<MapsOptions, 'raw' | 'summary' | 'json' | 'header' | 'filter' | 'picture'>, heading?: string): string | Buffer {
   const rows = isEmptyFilter(options.filter) ? view.rows : view.rows.filter((r) => rowMatches(r, options.filter));
   const head = heading !== undefined && !options.json ? heading + '\n' : '';
+  if (options.picture) {
+    const title = `PID ${view.pid}: ${commandLine(view.pid)}`;
+    const shown = rows === view.rows ? view : { ...view, rows };
+    return options.picture === 'html' ? renderHtml(shown, { title }) : renderSvg(shown, { title });
+  }
   if (options.raw) return Buffer.concat([Buffer.from(head), ...rows.map((r) => r.raw)]);
   if (options.json) return options.summary ? formatSummaryJson(view, rows) : formatJson(view, rows);
   const body = options.summary ? formatSummary(rows, { extended: view.extended, header: options.header }) : formatListing(rows, { extended: view.extended, header: options.header });
@@ -90,7 +101,20 @@ export async function showSelf(options: MapsOptions, sink: Sink): Promise<number
   return own.errors.length > 0 ? 1 : 0;
 }
 
-/** Runs mm-maps: {@link showProcesses} with PIDs, else {@link showSelf}. */
+/**
+ * `--who TARGET`: every process that maps TARGET or holds it open, as a table or NDJSON;
+ * a note on how many processes could not be read. Returns the exit status (0).
+ */
+export function showHolders(target: string, options: MapsOptions, sink: Sink): number {
+  const result = who(target, { pids: options.pids });
+  sink.out(options.json ? formatWhoJson(result) : formatWho(result, { header: options.header }));
+  const note = unreadableNote(result);
+  if (note !== undefined) sink.note(note);
+  return 0;
+}
+
+/** Runs mm-maps: {@link showHolders} with `who`, {@link showProcesses} with PIDs, else {@link showSelf}. */
 export async function runMaps(options: MapsOptions, sink: Sink): Promise<number> {
+  if (options.who !== undefined) return showHolders(options.who, options, sink);
   return options.pids.length > 0 ? showProcesses(options, sink) : showSelf(options, sink);
 }

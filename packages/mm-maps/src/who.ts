@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { fileTarget, findHolders, shmTarget, systemError, type Holder, type HolderScan, type HolderTarget } from '@mm/core';
+
+/**
+ * What `--who TARGET` looks for. A TARGET with a `/` inside (`./x`, `/tmp/x`, `/dev/shm/x`)
+ * is a path. A bare name is a file in the working directory if one is there, else an shm
+ * object; `/name` is the shm object if `/dev/shm/name` exists or `/name` does not.
+ * A path or object that no longer exists still names deleted files and unlinked objects.
+ */
+export function whoTarget(arg: string): HolderTarget {
+  const inner = arg.startsWith('/') ? arg.slice(1) : arg;
+  if (inner.includes('/') || inner === '' || inner === '.' || inner === '..') return fileTarget(arg);
+  if (!arg.startsWith('/')) return existsSync(arg) ? fileTarget(arg) : shmTarget(arg);
+  if (existsSync(`/dev/shm/${inner}`) || !existsSync(arg)) return shmTarget(arg);
+  return fileTarget(arg);
+}
+
+/** The result of {@link who}: the target as resolved, and what one pass over /proc found. */
+export interface WhoResult {
+  target: HolderTarget;
+  holders: Holder[];
+  /** Processes looked at. */
+  processes: number;
+  /** Processes whose maps or descriptors could not be read. */
+  unreadable: number;
+}
+
+/**
+ * Every process (or every one of `pids`) that maps `arg` or holds it open, with mapped and
+ * resident bytes. Throws `ARG: No such file or directory` when nothing is at `arg` and no
+ * process holds a deleted file or object of that name.
+ */
+export function who(arg: string, options: { pids?: readonly number[] } = {}): WhoResult {
+  const target = whoTarget(arg);
+  const scan: HolderScan = findHolders([target], { pids: options.pids && options.pids.length > 0 ? options.pids : undefined });
+  const holders = scan.holders[0]!;
+  if (target.missing && holders.length === 0) throw systemError(2 /* ENOENT */, 'stat', arg);
+  return { target, holders, processes: scan.processes, unreadable: scan.unreadable };
+}
+
+/** How a process holds the target, briefly: `map rw shared ×2, fd 3 r (deleted)`. */
+export function howHeld(h: Holder): string {
+  const parts: string[] = [];
+  const counts = new Map<string, number>();
+  for (const m of h.mappings) {
+    const access = m.perms.slice(0, 3).replace(/-/g, '') || 'none';
+    const key = `map ${access} ${m.perms[3] === 's' ? 'shared' : 'private'}${m.deleted ? ' (deleted)' : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (const [key, n] of counts) parts.push(n > 1 ? `${key} ×${n}` : key);
+  for (const f of h.fds) parts.push(`fd ${f.fd} ${f.access}${f.deleted ? ' (deleted)' : ''}`);
+  return parts.join(', ');
+}
+
+const kib = (n: number | undefined): string => (n === undefined ? '?' : String(Math.round(n / 1024)));
+
+/** The text table: PID, COMMAND, mapped and resident KiB, and how. */
+export function formatWho(result: WhoResult, options: { header: boolean }): string {
+  const rows = result.holders.map((h) => [String(h.pid), h.command, kib(h.mapped), kib(h.resident), howHeld(h)]);
+  const head = ['PID', 'COMMAND', 'MAPPED_KB', 'RSS_KB', 'HOW'];
+  const all = options.header ? [head, ...rows] : rows;
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length), 0));
+  const right = new Set([0, 2, 3]);
+  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ') + '\n').join('');
+}
+
+/** NDJSON: one object per holder, numbers in bytes, addresses as `0x…` strings. */
+export function formatWhoJson(result: WhoResult): string {
+  return result.holders
+    .map((h) =>
+      JSON.stringify({
+        pid: h.pid,
+        command: h.command,
+        target: result.target.path,
+        mapped: h.mapped,
+        resident: h.resident ?? null,
+        deleted: h.mappings.some((m) => m.deleted) || h.fds.some((f) => f.deleted),
+        how: howHeld(h),
+        mappings: h.mappings.map((m) => ({ start: '0x' + m.start.toString(16), end: '0x' + m.end.toString(16), size: m.size, perms: m.perms, offset: m.offset, resident: m.rss ?? null, deleted: m.deleted })),
+        fds: h.fds,
+      }) + '\n',
+    )
+    .join('');
+}
+
+/** The stderr note when some processes could not be read, or undefined when all could. */
+export function unreadableNote(result: WhoResult): string | undefined {
+  if (result.unreadable === 0) return undefined;
+  const n = result.unreadable;
+  return `${n} of ${result.processes} process${result.processes === 1 ? '' : 'es'} could not be read (permission denied); ${n === 1 ? 'it' : 'they'} may hold ${result.target.path} too`;
+}
