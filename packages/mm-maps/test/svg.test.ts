@@ -227,7 +227,7 @@ describe('mm-maps --svg in Chromium', () => {
     expect(html).toContain(svg.replace(/^<\?xml[^>]*>\n/, '').trimEnd());
     expect(html.length - svg.length).toBeLessThan(1000);
     const { width, height } = size(svg);
-    const dom = dumpDom(chromium.bin, (() => {
+    const dom = dumpDom((chromium as { bin: string }).bin, (() => {
       const f = join(tmp.path, 'page.html');
       writeFileSync(f, html);
       return f;
