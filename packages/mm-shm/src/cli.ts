@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { formatBytes, shmList, shmStat, signalNumber, validateShmName } from '@mm/core';
 import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, warn } from '@mm/core/cli';
 import { runArbiter } from './arbiter.js';
-import { formatStat, formatTable, parseMode, toRecord } from './format.js';
+import { attachments } from './attached.js';
+import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
 import { createObject, readObject, removeObjects, writeObject } from './objects.js';
 import { watchObject } from './watch.js';
 
@@ -75,26 +76,30 @@ Examples:
 
   program
     .command('ls')
-    .description('list shared memory objects: name, size, mode, owner, modified')
+    .description('list shared memory objects: name, size, mode, owner, processes attached (mapping it), modified')
     .option('--json', 'one JSON object per line')
     .option('--human-readable', 'sizes like 4.0 KiB')
     .action((opts: { json?: boolean; humanReadable?: boolean }) => {
       const infos = shmList();
-      if (opts.json) process.stdout.write(infos.map((i) => JSON.stringify(toRecord(i)) + '\n').join(''));
-      else process.stdout.write(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes }));
+      const scan = attachments(infos.map((i) => i.name));
+      if (opts.json) process.stdout.write(infos.map((i) => JSON.stringify(toRecord(i, scan.byName.get(i.name))) + '\n').join(''));
+      else process.stdout.write(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes, attachments: scan }));
+      if (scan.unreadable > 0 && process.getuid?.() !== 0) warn(PROG, `attach counts leave out ${scan.unreadable} process${scan.unreadable === 1 ? '' : 'es'} that could not be read (permission denied)`);
     });
 
   program
     .command('stat')
-    .description("show objects' size, mode, owner and modification time")
+    .description("show objects' size, mode, owner, modification time and the processes attached (mapping it) or holding it open")
     .argument('<names...>', 'object names')
     .option('--json', 'one JSON object per line')
     .action((names: string[], opts: { json?: boolean }) => {
-      names.forEach((n) => validateShmName(n));
-      for (const name of names) {
+      const bare = names.map((n) => validateShmName(n));
+      const scan = attachments(bare);
+      for (const [k, name] of names.entries()) {
         try {
           const info = shmStat(name);
-          process.stdout.write(opts.json ? JSON.stringify(toRecord(info)) + '\n' : formatStat(info));
+          const a = scan.byName.get(bare[k]!)!;
+          process.stdout.write(opts.json ? JSON.stringify(toStatRecord(info, a, scan.unreadable)) + '\n' : formatStat(info, a, scan.unreadable));
         } catch (e) {
           warn(PROG, (e as Error).message);
           exitCode = 1;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@mm/core/cli';
 import { SHM_DIR, type ShmInfo } from '@mm/core';
+import type { AttachmentScan, Attachments } from './attached.js';
 
 /**
  * Parses an octal permission mode as given to `--mode` (`600`, `0600`, `0o600`).
@@ -92,9 +93,9 @@ export interface ShmRecord {
   mtime: string;
 }
 
-/** Turns core's {@link ShmInfo} into the JSON record. */
-export function toRecord(info: ShmInfo): ShmRecord {
-  return {
+/** Turns core's {@link ShmInfo} into the JSON record (with `attached`, the number of processes that map it, when known). */
+export function toRecord(info: ShmInfo, attached?: Attachments): ShmRecord & { attached?: number } {
+  const rec: ShmRecord & { attached?: number } = {
     name: info.name,
     path: `${SHM_DIR}/${info.name}`,
     size: info.size,
@@ -105,6 +106,19 @@ export function toRecord(info: ShmInfo): ShmRecord {
     group: groupName(info.gid),
     mtime: info.mtime.toISOString(),
   };
+  if (attached) rec.attached = attached.attached.length;
+  return rec;
+}
+
+/** The `stat --json` record: {@link toRecord} plus the pids that map the object and those that only hold it open. */
+export function toStatRecord(info: ShmInfo, a: Attachments, unreadable: number): Record<string, unknown> {
+  return {
+    ...toRecord(info, a),
+    attachedPids: a.attached.map((h) => h.pid),
+    openPids: a.openOnly.map((h) => h.pid),
+    resident: a.attached.reduce((n, h) => n + (h.resident ?? 0), 0),
+    unreadableProcesses: unreadable,
+  };
 }
 
 /** Options of {@link formatTable}. */
@@ -113,6 +127,8 @@ export interface TableOptions {
   human?: boolean;
   /** Size formatter for `human` (defaults to bytes). */
   formatSize?: (n: number) => string;
+  /** Adds the NATTCH column: how many processes map each object. */
+  attachments?: AttachmentScan;
 }
 
 /**
@@ -121,22 +137,41 @@ export interface TableOptions {
  */
 export function formatTable(infos: ShmInfo[], options: TableOptions = {}): string {
   const size = (n: number): string => (options.human && options.formatSize ? options.formatSize(n) : String(n));
-  const rows = [['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
-  for (const i of infos) rows.push([i.name, size(i.size), octalMode(i.mode), userName(i.uid), localTime(i.mtime)]);
+  const a = options.attachments;
+  const rows = [a ? ['NAME', 'SIZE', 'MODE', 'OWNER', 'NATTCH', 'MODIFIED'] : ['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
+  for (const i of infos) {
+    const nattch = a ? [String(a.byName.get(i.name)?.attached.length ?? 0)] : [];
+    rows.push([i.name, size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const rightAligned = new Set([1]);
+  const rightAligned = new Set(a ? [1, 4] : [1]);
   return rows
     .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '))
     .join('\n') + '\n';
 }
 
-/** The `stat` text of one object, like GNU stat's labelled lines. */
-export function formatStat(info: ShmInfo): string {
+function processList(holders: readonly { pid: number; command: string }[]): string {
+  return holders.length === 0 ? '' : ` (${holders.map((h) => `${h.pid} ${h.command}`).join(', ')})`;
+}
+
+/**
+ * The `stat` text of one object, like GNU stat's labelled lines; with attachments, the
+ * processes that map it (pid and command), those that only hold it open, and how many
+ * processes could not be read.
+ */
+export function formatStat(info: ShmInfo, a?: Attachments, unreadable = 0): string {
+  const extra: string[] = [];
+  if (a) {
+    extra.push(`Attach: ${a.attached.length}${processList(a.attached)}`);
+    if (a.openOnly.length > 0) extra.push(`  Open: ${a.openOnly.length}${processList(a.openOnly)}`);
+    if (unreadable > 0) extra.push(`Unread: ${unreadable} process${unreadable === 1 ? '' : 'es'} could not be read (permission denied)`);
+  }
   return [
     `  Name: /${info.name}`,
     `  File: ${SHM_DIR}/${info.name}`,
     `  Size: ${info.size}`,
     `Access: (${octalMode(info.mode)}/${symbolicMode(info.mode)})  Uid: (${info.uid}/${userName(info.uid)})  Gid: (${info.gid}/${groupName(info.gid)})`,
     `Modify: ${localTimeLong(info.mtime)}`,
+    ...extra,
   ].join('\n') + '\n';
 }

@@ -7,5 +7,7 @@ export { runArbiter, greeting, stepText, ARBITER_MIN_SIZE } from './arbiter.js';
 export type { ArbiterOptions, ArbiterResult } from './arbiter.js';
 export { hexDump, hexDumpLines } from './hexdump.js';
 export type { HexDumpOptions } from './hexdump.js';
-export { parseMode, octalMode, symbolicMode, userName, groupName, localTime, localTimeLong, clockTime, toRecord, formatTable, formatStat } from './format.js';
+export { parseMode, octalMode, symbolicMode, userName, groupName, localTime, localTimeLong, clockTime, toRecord, toStatRecord, formatTable, formatStat } from './format.js';
+export { attachments } from './attached.js';
+export type { Attachments, AttachmentScan } from './attached.js';
 export type { ShmRecord, TableOptions } from './format.js';

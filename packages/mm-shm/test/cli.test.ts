@@ -27,9 +27,9 @@ describe('mm-shm lifecycle', () => {
     const ls = await shm(['ls']);
     expect(ls.code).toBe(0);
     const lines = ls.stdout.toString().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+SIZE\s+MODE\s+OWNER\s+MODIFIED$/);
+    expect(lines[0]).toMatch(/^NAME\s+SIZE\s+MODE\s+OWNER\s+NATTCH\s+MODIFIED$/);
     const row = lines.find((l) => l.startsWith(n + ' '));
-    expect(row).toMatch(new RegExp(`^${n}\\s+4096\\s+0600\\s+root\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
+    expect(row).toMatch(new RegExp(`^${n}\\s+4096\\s+0600\\s+root\\s+0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
 
     const json = await shm(['ls', '--json']);
     const records = json.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
