@@ -220,8 +220,10 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
       let link: string;
       try {
         link = readlinkSync(`/proc/${pid}/fd/${fd}`);
-      } catch {
-        continue; // closed meanwhile
+      } catch (e) {
+        if (errCode(e) === 'ENOENT') continue; // closed meanwhile
+        denied = true; // the directory lists, its links do not resolve (another user's process)
+        break;
       }
       const hits = linkNames.get(link);
       if (!hits) continue;
