@@ -45,7 +45,8 @@ export function render(view: ProcessView, options: Pick<MapsOptions, 'raw' | 'su
   if (options.picture) {
     const title = `PID ${view.pid}: ${commandLine(view.pid)}`;
     const shown = rows === view.rows ? view : { ...view, rows };
-    return options.picture === 'html' ? renderHtml(shown, { title }) : renderSvg(shown, { title });
+    const hidden = rows === view.rows ? undefined : view.rows.filter((r) => !rows.includes(r));
+    return options.picture === 'html' ? renderHtml(shown, { title, hidden }) : renderSvg(shown, { title, hidden });
   }
   if (options.raw) return Buffer.concat([Buffer.from(head), ...rows.map((r) => r.raw)]);
   if (options.json) return options.summary ? formatSummaryJson(view, rows) : formatJson(view, rows);

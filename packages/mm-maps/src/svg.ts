@@ -22,6 +22,8 @@ export const FILE_OUTLINE = '#d4001a';
 export interface SvgOptions {
   /** The title line, e.g. `PID 42: sleep 300`. */
   title: string;
+  /** Mappings left out by a filter: gaps that hold some are labelled with how many, not as unmapped. */
+  hidden?: readonly MapRow[];
 }
 
 // Layout, in pixels. Text is monospace, so widths follow from character counts.
@@ -99,7 +101,7 @@ export function renderSvg(view: ProcessView, options: SvgOptions): string {
 
   // Legend: swatches of the kinds present, then FILE / resident / gap keys, wrapped to the width.
   const labels = rows.map((r) => regionLabel(r, extended));
-  const longest = Math.max(40, ...labels.map((l) => l.length));
+  const longest = Math.max(64, ...labels.map((l) => l.length));
   const width = Math.ceil(LABEL_X + longest * CHAR + PAD);
   const legendItems: { swatch: string; text: string }[] = groups.map((g) => ({
     swatch: `<rect class="swatch" data-kind="${g}" width="14" height="14" fill="${KIND_COLOURS[g]}"/>`,
@@ -107,7 +109,7 @@ export function renderSvg(view: ProcessView, options: SvgOptions): string {
   }));
   if (marked) legendItems.push({ swatch: `<rect width="14" height="14" fill="#ffffff" stroke="${FILE_OUTLINE}" stroke-width="3"/>`, text: 'FILE' });
   if (extended) legendItems.push({ swatch: `<rect width="14" height="14" fill="#4e79a7" fill-opacity="0.3"/><rect width="7" height="14" fill="#4e79a7"/>`, text: 'resident (solid)' });
-  legendItems.push({ swatch: `<line x1="0" y1="7" x2="14" y2="7" stroke="#888888" stroke-dasharray="3 2"/>`, text: 'unmapped gap' });
+  legendItems.push({ swatch: `<line x1="0" y1="7" x2="14" y2="7" stroke="#888888" stroke-dasharray="3 2"/>`, text: options.hidden?.length ? 'gap (unmapped, or mappings not shown)' : 'unmapped gap' });
 
   const out: string[] = [];
   let y = PAD + FONT + 2;
@@ -133,9 +135,12 @@ export function renderSvg(view: ProcessView, options: SvgOptions): string {
     if (prevEnd !== undefined && e.start > prevEnd) {
       const gap = Number(e.start - prevEnd);
       const mid = y + GAP_H / 2;
+      const from = prevEnd;
+      const inside = (options.hidden ?? []).filter((h) => h.entry.start >= from && h.entry.end <= e.start);
+      const what = inside.length === 0 ? `… ${formatBytes(gap)} unmapped …` : `… ${formatBytes(gap)}: ${inside.length} mapping${inside.length === 1 ? '' : 's'} not shown (${formatBytes(inside.reduce((n, h) => n + h.entry.size, 0))}) …`;
       body.push(
         `<g class="gap" data-bytes="${gap}"><line x1="${BAR_X}" y1="${mid}" x2="${BAR_X + BAR_W}" y2="${mid}" stroke="#888888" stroke-dasharray="3 2"/>` +
-          `<text x="${LABEL_X}" y="${mid + 4}" fill="#666666" font-style="italic">${esc(`… ${formatBytes(gap)} unmapped …`)}</text></g>`,
+          `<text x="${LABEL_X}" y="${mid + 4}" fill="#666666" font-style="italic">${esc(what)}</text></g>`,
       );
       y += GAP_H;
     }

@@ -238,6 +238,23 @@ describe('mm-maps --svg in Chromium', () => {
   });
 });
 
+describe('mm-maps --svg with a filter', () => {
+  it('draws only the kinds asked for; the gap that holds the others says how many are not shown', async () => {
+    const r = await runBin(bin, ['-p', String(sleeper.pid), '--svg', '--kind', 'heap,stack']);
+    expect(r.code).toBe(0);
+    const svg = r.stdout.toString();
+    const lines = procLines(readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8'));
+    const heap = lines.findIndex((l) => l.name === '[heap]');
+    const stack = lines.findIndex((l) => l.name === '[stack]');
+    const between = lines.slice(heap + 1, stack);
+    expect(between.length).toBeGreaterThan(1);
+    expect([...svg.matchAll(/<g class="region"/g)]).toHaveLength(2);
+    const gaps = [...svg.matchAll(/<g class="gap"[^]*?<\/g>/g)].map((m) => m[0].replace(/<[^>]+>/g, ''));
+    const total = between.reduce((n, l) => n + l.size, 0);
+    expect(gaps).toEqual([`… ${formatBytes(Number(BigInt('0x' + lines[stack]!.range.split('-')[0]) - BigInt('0x' + lines[heap]!.range.split('-')[1])))}: ${between.length} mappings not shown (${formatBytes(total)}) …`]);
+  });
+});
+
 describe('mm-maps --svg usage', () => {
   it('draws one process only and does not mix with listing options', async () => {
     for (const args of [['--svg', '-p', '1,2'], ['--svg', '--json'], ['--svg', '--html'], ['--html', '--raw'], ['--svg', '--who', 'x']]) {
