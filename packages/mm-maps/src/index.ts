@@ -17,7 +17,7 @@ export type { QuitReason, WaitOptions } from './wait.js';
 export { render, pidHeading, showProcesses, showSelf, showHolders, runMaps } from './maps.js';
 export { renderSvg, renderHtml, regionHeight, regionLabel, KIND_COLOURS, FILE_OUTLINE } from './svg.js';
 export type { SvgOptions } from './svg.js';
-export { who, whoTarget, howHeld, formatWho, formatWhoJson, unreadableNote } from './who.js';
+export { who, whoTargets, howHeld, formatWho, formatWhoJson, unreadableNote } from './who.js';
 export type { WhoResult } from './who.js';
 export type { MapsOptions, Sink } from './maps.js';
 // The maps/smaps parser itself lives in @mm/core; re-exported here for users of this package.

@@ -2,17 +2,20 @@ import { existsSync } from 'node:fs';
 import { fileTarget, findHolders, shmTarget, systemError, type Holder, type HolderScan, type HolderTarget } from '@mm/core';
 
 /**
- * What `--who TARGET` looks for. A TARGET with a `/` inside (`./x`, `/tmp/x`, `/dev/shm/x`)
- * is a path. A bare name is a file in the working directory if one is there, else an shm
- * object; `/name` is the shm object if `/dev/shm/name` exists or `/name` does not.
- * A path or object that no longer exists still names deleted files and unlinked objects.
+ * What `--who TARGET` may mean. A TARGET with a `/` inside (`./x`, `/tmp/x`, `/dev/shm/x`)
+ * is a path. A bare name is the file in the working directory if one is there, and `/name`
+ * the shm object if `/dev/shm/name` is there (else the file `/name`, if that exists). When
+ * nothing by that name exists any more, both the deleted file and the unlinked shm object
+ * are candidates; {@link who} looks for both in the same pass.
  */
-export function whoTarget(arg: string): HolderTarget {
+export function whoTargets(arg: string): HolderTarget[] {
   const inner = arg.startsWith('/') ? arg.slice(1) : arg;
-  if (inner.includes('/') || inner === '' || inner === '.' || inner === '..') return fileTarget(arg);
-  if (!arg.startsWith('/')) return existsSync(arg) ? fileTarget(arg) : shmTarget(arg);
-  if (existsSync(`/dev/shm/${inner}`) || !existsSync(arg)) return shmTarget(arg);
-  return fileTarget(arg);
+  if (inner.includes('/') || inner === '' || inner === '.' || inner === '..') return [fileTarget(arg)];
+  const file = existsSync(arg);
+  const shm = existsSync(`/dev/shm/${inner}`);
+  if (arg.startsWith('/') ? shm : file) return [arg.startsWith('/') ? shmTarget(arg) : fileTarget(arg)];
+  if (file || shm) return [file ? fileTarget(arg) : shmTarget(arg)];
+  return [fileTarget(arg), shmTarget(arg)];
 }
 
 /** The result of {@link who}: the target as resolved, and what one pass over /proc found. */
@@ -31,9 +34,11 @@ export interface WhoResult {
  * process holds a deleted file or object of that name.
  */
 export function who(arg: string, options: { pids?: readonly number[] } = {}): WhoResult {
-  const target = whoTarget(arg);
-  const scan: HolderScan = findHolders([target], { pids: options.pids && options.pids.length > 0 ? options.pids : undefined });
-  const holders = scan.holders[0]!;
+  const targets = whoTargets(arg);
+  const scan: HolderScan = findHolders(targets, { pids: options.pids && options.pids.length > 0 ? options.pids : undefined });
+  const i = Math.max(0, scan.holders.findIndex((h) => h.length > 0));
+  const target = targets[i]!;
+  const holders = scan.holders[i]!;
   if (target.missing && holders.length === 0) throw systemError(2 /* ENOENT */, 'stat', arg);
   return { target, holders, processes: scan.processes, unreadable: scan.unreadable };
 }

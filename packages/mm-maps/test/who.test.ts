@@ -128,6 +128,10 @@ describe('mm-maps --who', () => {
     expect(sorted(gone.records.map((r) => r.pid))).toEqual(expected);
     expect(gone.records.every((r) => r.deleted)).toBe(true);
     expect(new Map(gone.records.map((r) => [r.pid, r])).get(a)!.how).toBe('map rw shared (deleted)');
+    // A bare name that is gone is looked for as a deleted file here and as an unlinked shm object.
+    const bare = await runBin(bin, ['--who', 'held.bin', '--json'], { cwd: tmp.path });
+    expect(bare.code).toBe(0);
+    expect(sorted(bare.stdout.toString().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as WhoRecord).pid))).toEqual(expected);
     expect(lsofPids(file, true)).toEqual(expected);
     // fuser cannot take a deleted name; it takes the file through a holder's descriptor.
     expect(fuserPids(`/proc/${reader}/fd/0`)).toEqual(expected);
