@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fromNodeError } from './errors.js';
-import { parseMapsLine, parseSmaps, type MapsEntry } from './procmaps.js';
+import { parseMapsLine, type MapsEntry } from './procmaps.js';
 import { SHM_DIR, validateShmName } from './shm.js';
 
 /**
@@ -143,6 +143,17 @@ function errCode(e: unknown): string | undefined {
   return (e as { code?: string }).code;
 }
 
+/** `Rss` of the smaps block of the mapping starting at `start` (0 if it is not there any more). */
+function residentAt(smaps: string, start: bigint): number {
+  const head = start.toString(16).padStart(8, '0') + '-';
+  let at = smaps.startsWith(head) ? 0 : smaps.indexOf('\n' + head);
+  if (at < 0) return 0;
+  at = smaps.indexOf('\nRss:', at + 1);
+  if (at < 0) return 0;
+  const m = /^Rss:\s+(\d+) kB/.exec(smaps.slice(at + 1, at + 64));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
 function allPids(): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -238,10 +249,10 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
     } catch {
       // gone or hidden: the pid says enough
     }
-    let smaps: MapsEntry[] | undefined;
+    let smaps: string | undefined;
     if (wantResident && [...found.values()].some((h) => h.mappings.length > 0)) {
       try {
-        smaps = parseSmaps(readFileSync(`/proc/${pid}/smaps`, 'utf8'));
+        smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
       } catch {
         smaps = undefined;
       }
@@ -249,12 +260,10 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
     for (const [i, h] of found) {
       h.command = command;
       h.fds.sort((a, b) => a.fd - b.fd);
-      if (smaps && h.mappings.length > 0) {
-        const rss = new Map<bigint, number>();
-        for (const s of smaps) rss.set(s.start, (s as MapsEntry & { fields: Record<string, number> }).fields.Rss ?? 0);
+      if (smaps !== undefined && h.mappings.length > 0) {
         h.resident = 0;
         for (const m of h.mappings) {
-          m.rss = rss.get(m.start) ?? 0;
+          m.rss = residentAt(smaps, m.start);
           h.resident += m.rss;
         }
       } else if (h.mappings.length === 0) {
