@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fromNodeError } from './errors.js';
+import { pageSize } from './map.js';
 import { parseMapsLine, type MapsEntry } from './procmaps.js';
 import { SHM_DIR, validateShmName } from './shm.js';
 
@@ -143,6 +144,47 @@ function errCode(e: unknown): string | undefined {
   return (e as { code?: string }).code;
 }
 
+/**
+ * Resident bytes of each mapping: pages present in the process's page tables, as smaps
+ * counts them for `Rss`, read from /proc/PID/pagemap (8 bytes a page, bit 63 = present) —
+ * far cheaper than having the kernel write all of smaps — or from smaps when pagemap is
+ * closed. Undefined when neither can be read.
+ */
+function residentOf(pid: number, maps: readonly HeldMapping[]): Map<HeldMapping, number> | undefined {
+  const out = new Map<HeldMapping, number>();
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/pagemap`, 'r');
+    const page = BigInt(pageSize);
+    const buf = Buffer.allocUnsafe(8 * 4096);
+    for (const m of maps) {
+      let present = 0;
+      const first = Number(m.start / page);
+      const pages = Number((m.end - m.start) / page);
+      for (let done = 0; done < pages; ) {
+        const want = Math.min(pages - done, 4096);
+        const got = readSync(fd, buf, 0, want * 8, (first + done) * 8) >> 3;
+        if (got === 0) break;
+        for (let k = 0; k < got; k++) if (buf[k * 8 + 7]! & 0x80) present++;
+        done += got;
+      }
+      out.set(m, present * pageSize);
+    }
+    return out;
+  } catch {
+    // pagemap closed (or the process ended): smaps, if it can be read
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    for (const m of maps) out.set(m, residentAt(smaps, m.start));
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `Rss` of the smaps block of the mapping starting at `start` (0 if it is not there any more). */
 function residentAt(smaps: string, start: bigint): number {
   const head = start.toString(16).padStart(8, '0') + '-';
@@ -249,21 +291,15 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
     } catch {
       // gone or hidden: the pid says enough
     }
-    let smaps: string | undefined;
-    if (wantResident && [...found.values()].some((h) => h.mappings.length > 0)) {
-      try {
-        smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
-      } catch {
-        smaps = undefined;
-      }
-    }
+    const held = [...found.values()].flatMap((h) => h.mappings);
+    const rss = wantResident && held.length > 0 ? residentOf(pid, held) : undefined;
     for (const [i, h] of found) {
       h.command = command;
       h.fds.sort((a, b) => a.fd - b.fd);
-      if (smaps !== undefined && h.mappings.length > 0) {
+      if (rss && h.mappings.length > 0) {
         h.resident = 0;
         for (const m of h.mappings) {
-          m.rss = residentAt(smaps, m.start);
+          m.rss = rss.get(m) ?? 0;
           h.resident += m.rss;
         }
       } else if (h.mappings.length === 0) {
