@@ -11,6 +11,16 @@ for i in $(seq 100); do grep -q waiting wait.err 2>/dev/null && break; sleep 0.1
 cat wait.err
 grep maps-poem /proc/$(pidof mm-maps)/maps
 kill $(pidof mm-maps); wait; echo "exit $?"`);
+  t.say('Which processes map a file or hold it open, and how much of it is resident? --who looks through every');
+  t.say('process; it still finds them after the file is deleted (as it does shm objects already unlinked):');
+  t.run(`mm-maps --wait maps-poem.txt > /dev/null 2>&1 &
+sleep 300 < maps-poem.txt &
+for i in $(seq 100); do grep -q maps-poem /proc/$(pidof mm-maps)/maps 2>/dev/null && break; sleep 0.1; done
+mm-maps --who maps-poem.txt
+rm maps-poem.txt; mm-maps --who maps-poem.txt --json | jq -c '{pid, command, mapped, how}'
+kill %1 %2; wait`);
+  t.say('--svg draws the address space (-x: resident share solid); open it in a browser:');
+  t.run('mm-maps -p $$ -x --svg > bash.svg; grep -c \'class="region"\' bash.svg; echo "(bash, PID $$: one bar per mapping)"');
   t.say('Any process, as far as permissions allow: where does this shell keep its memory?');
   t.say('(Each line here runs in bash -c, which would exec a lone last command in place of itself, so an echo follows.)');
   t.run('mm-maps -p $$ --summary; echo "(that was bash, PID $$)"');
