@@ -31,7 +31,7 @@ export default async function (b) {
     const ours = Math.min(fuser.a.median, lsof.a.median);
     const faster = Math.min(fuser.b.median, lsof.b.median);
     console.log(`  ratio mm-maps --who / faster of fuser and lsof = ${(ours / faster).toFixed(2)} (goal ≤ 1.0)`);
-    b.time('mm-maps --who --json (resident bytes from smaps included)', 'mm-maps --who held.bin --json > /dev/null 2>&1', opts);
+    b.time('mm-maps --who --json', 'mm-maps --who held.bin --json > /dev/null 2>&1', opts);
     b.time('Node start-up alone (node -e 0), the floor of any mm tool', `${process.execPath} -e 0`, opts);
     const core = pathToFileURL(join(root, 'packages', 'core', 'dist', 'index.js')).href;
     const twenty = `${process.execPath} --input-type=module -e "const m = await import('${core}'); const t = m.fileTarget('held.bin'); let n = 0; for (let i = 0; i < 20; i++) n += m.findHolders([t]).holders[0].length; process.stdout.write(String(n))" > /dev/null`;
