@@ -1,7 +1,7 @@
 // --svg / --html checked as a person sees them: rendered by headless Chromium to PNG, and the
 // page inspected in the browser — labels in the DOM, each kind's colour, nothing outside the
 // viewport, a PNG that is not blank — against the kernel's own /proc/PID/maps.
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBytes, mappingKind, parseMaps, codeFiles } from '@mm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,7 +148,7 @@ describe('mm-maps --svg in Chromium', () => {
     const maps = readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8');
     const lines = procLines(maps);
     const { report, png } = inChromium('sleeper', svg);
-    expectSeenAsDrawn(report, png, kindsOf(maps, '/usr/bin/sleep'));
+    expectSeenAsDrawn(report, png, kindsOf(maps, readlinkSync(`/proc/${sleeper.pid}/exe`)));
 
     expect(report.regions).toHaveLength(lines.length);
     lines.forEach((l, i) => {
