@@ -115,6 +115,11 @@ describe('mm-maps --who', () => {
     expect(byPid.get(reader)).toMatchObject({ command: 'sleep', mapped: 0, resident: 0, how: 'fd 0 r', fds: [{ fd: 0, access: 'r', deleted: false }] });
     expect(byPid.get(writer)).toMatchObject({ how: 'fd 1 w' });
 
+    // -p limits the search to those processes.
+    const some = await runBin(bin, ['--who', file, '--json', '-p', `${reader},${a}`]);
+    expect(sorted(some.stdout.toString().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as WhoRecord).pid))).toEqual(sorted([reader, a]));
+    expect(some.stderr).toBe('');
+
     // The text table says the same, one line per process.
     const text = await runBin(bin, ['--who', file]);
     const lines = text.stdout.toString().trimEnd().split('\n');
