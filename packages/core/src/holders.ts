@@ -30,7 +30,7 @@ export interface HeldMapping {
   perms: string;
   /** Offset into the file, bytes. */
   offset: number;
-  /** Resident bytes (`Rss` from smaps); undefined when resident sizes were not asked for or not readable. */
+  /** Resident bytes (pages present, smaps' `Rss`); undefined when not asked for or not readable. */
   rss?: number;
   /** True when the mapped file was deleted (an unlinked shm object, a replaced file). */
   deleted: boolean;
@@ -70,7 +70,7 @@ export interface HolderScan {
 
 /** Options of {@link findHolders}. */
 export interface FindHoldersOptions {
-  /** Read /proc/PID/smaps of each holder that maps a target, for resident bytes. Default true. */
+  /** Find the resident bytes of each held mapping (from /proc/PID/pagemap, else smaps). Default true. */
   resident?: boolean;
   /** Processes to look at (default: every process in /proc). */
   pids?: readonly number[];
@@ -214,8 +214,9 @@ function allPids(): number[] {
  *
  * Processes that end during the pass are skipped; processes whose maps or fds may not be
  * read (another user's, unless root) are counted in `unreadable`, the rest still shown.
- * With `resident` (default), /proc/PID/smaps of each holder with a mapping gives its
- * resident bytes.
+ * With `resident` (default), the resident bytes of each held mapping come from the
+ * holder's /proc/PID/pagemap (pages present, as smaps counts `Rss`), or its smaps when
+ * pagemap is closed.
  */
 export function findHolders(targets: readonly HolderTarget[], options: FindHoldersOptions = {}): HolderScan {
   const wantResident = options.resident ?? true;
