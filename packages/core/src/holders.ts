@@ -125,6 +125,9 @@ export function shmTarget(name: string): HolderTarget {
 
 const DELETED = ' (deleted)';
 
+/** Above this many targets, each maps line is looked up instead of each target searched for. */
+const MANY_TARGETS = 8;
+
 function entryMatches(e: MapsEntry, t: HolderTarget): boolean {
   if (e.path === t.path) return true;
   return t.inode !== undefined && e.inode === t.inode && e.device === t.device;
@@ -226,6 +229,15 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
     for (const name of [t.path, t.path + DELETED]) linkNames.set(name, [...(linkNames.get(name) ?? []), i]);
   });
   const needles = targets.map((t) => [t.path, ...(t.inode !== undefined ? [` ${t.inode} `] : [])]);
+  let byKey: Map<string, number[]> | undefined;
+  const byPath = new Map<string, number[]>();
+  if (targets.length > MANY_TARGETS) {
+    byKey = new Map();
+    targets.forEach((t, i) => {
+      if (t.inode !== undefined) byKey!.set(`${t.device} ${t.inode}`, [...(byKey!.get(`${t.device} ${t.inode}`) ?? []), i]);
+      byPath.set(t.path, [...(byPath.get(t.path) ?? []), i]);
+    });
+  }
   const pids = options.pids ?? allPids();
   let unreadable = 0;
   let processes = 0;
@@ -252,16 +264,28 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
     if (gone) continue;
     processes++;
     if (mapsText) {
-      targets.forEach((t, i) => {
-        if (!needles[i]!.some((n) => mapsText.includes(n))) return;
+      const add = (i: number, e: MapsEntry): void => {
+        const h = holderOf(i);
+        h.mappings.push({ start: e.start, end: e.end, size: e.size, perms: e.perms, offset: e.offset, deleted: e.deleted });
+        h.mapped += e.size;
+      };
+      if (byKey) {
+        // Many targets (every object in /dev/shm): one look-up per mapping, not a search per target.
         for (const line of mapsText.split('\n')) {
           const e = parseMapsLine(line);
-          if (!e || !entryMatches(e, t)) continue;
-          const h = holderOf(i);
-          h.mappings.push({ start: e.start, end: e.end, size: e.size, perms: e.perms, offset: e.offset, deleted: e.deleted });
-          h.mapped += e.size;
+          if (!e || (e.inode === 0 && !e.path.startsWith('/'))) continue;
+          const hits = new Set([...(byKey.get(`${e.device} ${e.inode}`) ?? []), ...(byPath.get(e.path) ?? [])]);
+          for (const i of hits) add(i, e);
         }
-      });
+      } else {
+        targets.forEach((t, i) => {
+          if (!needles[i]!.some((n) => mapsText.includes(n))) return;
+          for (const line of mapsText.split('\n')) {
+            const e = parseMapsLine(line);
+            if (e && entryMatches(e, t)) add(i, e);
+          }
+        });
+      }
     }
     // Open descriptors.
     let fds: string[] = [];

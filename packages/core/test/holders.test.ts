@@ -121,6 +121,26 @@ describe('findHolders', () => {
     }
   });
 
+  it('many targets in one pass (a lookup per mapping) find what one target at a time finds', async () => {
+    const files = Array.from({ length: 12 }, (_, i) => join(tmp.path, `many-${i}.bin`));
+    for (const f of files) writeFileSync(f, Buffer.alloc(4096, 1));
+    const m3 = await mapper(files[3]!, 'r', 'shared', 4096);
+    const m10 = await mapper(files[10]!, 'rw', 'private', 0);
+    const o5 = await opener(files[5]!, 0);
+    rmSync(files[10]!);
+    const targets = files.map((f) => fileTarget(f));
+    const all = findHolders(targets);
+    const pidsOf = (list: Holder[]): number[] => list.map((h) => h.pid).filter((p) => [m3, m10, o5].includes(p));
+    expect(pidsOf(all.holders[3]!)).toEqual([m3]);
+    expect(pidsOf(all.holders[10]!)).toEqual([m10]);
+    expect(all.holders[10]!.find((h) => h.pid === m10)!.mappings).toMatchObject([{ perms: 'rw-p', size: 4096, deleted: true }]);
+    expect(pidsOf(all.holders[5]!)).toEqual([o5]);
+    targets.forEach((t, i) => {
+      const alone = findHolders([t]).holders[0]!;
+      expect(all.holders[i]!.map((h) => [h.pid, h.mapped, h.fds.length]), files[i]).toEqual(alone.map((h) => [h.pid, h.mapped, h.fds.length]));
+    });
+  });
+
   it('rejects a bad shm name', () => {
     expect(() => shmTarget('a/b')).toThrow();
   });
