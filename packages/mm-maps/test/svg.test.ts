@@ -21,7 +21,7 @@ beforeAll(async () => {
   sleeper = await quietSleeper();
   chromium = findChromium();
   if ('reason' in chromium) console.warn(`skipping the Chromium checks: ${chromium.reason}`);
-}, 900_000);
+}, 600_000);
 afterAll(() => {
   sleeper?.kill();
   tmp?.cleanup();
