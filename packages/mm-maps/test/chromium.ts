@@ -26,7 +26,7 @@ export function findChromium(): { bin: string } | { reason: string } {
   if (!which('apt-get')) return { reason: 'chromium is not installed, and there is no apt-get to install it' };
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'update'], { stdio: 'ignore', env, timeout: 180_000 });
-  const install = update.status === 0 ? spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env, timeout: 360_000 }) : update;
+  const install = update.status === 0 ? spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], { stdio: 'ignore', env, timeout: 360_000 }) : update;
   const bin = which('chromium');
   if (bin) return { bin };
   return { reason: `chromium is not installed and 'apt-get install chromium' failed (exit ${install.status ?? install.signal})` };
