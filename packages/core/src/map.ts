@@ -2,6 +2,7 @@ import { fstatSync, closeSync, ftruncateSync, constants as fsConstants } from 'n
 import { constants as bufferConstants } from 'node:buffer';
 import { binding, type NativeMapHandle } from './native.js';
 import { MmError, fromNodeError, systemError } from './errors.js';
+import { checkFd, checkMode } from './checks.js';
 
 const C = binding.constants;
 
@@ -46,7 +47,7 @@ export interface MapFileOptions {
   create?: boolean;
   /** With `create`: grow the file to at least this many bytes (ftruncate). */
   size?: number;
-  /** File mode for a created file. Default 0o644. */
+  /** File mode for a created file: permission bits from 0 to 0o7777 (else ERR_OUT_OF_RANGE). Default 0o644. */
   mode?: number;
   /** MAP_POPULATE: fault every page in now. */
   populate?: boolean;
@@ -87,12 +88,14 @@ export function checkSize(v: unknown, what: string): number {
   return v;
 }
 
-function checkAccess(a: unknown): Access {
+/** @internal Throws ERR_INVALID_ARG_VALUE unless `a` is an {@link Access}. */
+export function checkAccess(a: unknown): Access {
   if (typeof a === 'string' && a in PROT) return a as Access;
   throw new MmError('ERR_INVALID_ARG_VALUE', `access must be one of r, rw, w, none (got ${String(a)})`);
 }
 
-function checkSharing(s: unknown): Sharing {
+/** @internal Throws ERR_INVALID_ARG_VALUE unless `s` is a {@link Sharing}. */
+export function checkSharing(s: unknown): Sharing {
   if (s === 'shared' || s === 'private') return s;
   throw new MmError('ERR_INVALID_ARG_VALUE', `sharing must be shared or private (got ${String(s)})`);
 }
@@ -212,12 +215,13 @@ export function openMapping(target: string | number, options: MapFileOptions = {
   const offset = checkSize(options.offset ?? 0, 'offset');
   if (options.length !== undefined) checkSize(options.length, 'length');
   if (options.size !== undefined) checkSize(options.size, 'size');
+  const mode = checkMode(options.mode ?? 0o644);
   const path = typeof target === 'string' ? target : options.name;
   let fd: number;
   if (typeof target === 'number') {
-    fd = target;
+    fd = checkFd(target);
   } else if (typeof target === 'string') {
-    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), options.mode ?? 0o644);
+    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), mode);
   } else {
     throw new MmError('ERR_INVALID_ARG_TYPE', 'target must be a path or a file descriptor');
   }
@@ -301,7 +305,7 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
   const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
   const start = checkSize(options.offset ?? 0, 'offset');
   const path = typeof target === 'string' ? target : options.name;
-  const fd = typeof target === 'number' ? target : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
+  const fd = typeof target === 'number' ? checkFd(target) : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
   try {
     let size: number;
     try {
