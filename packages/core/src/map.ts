@@ -15,6 +15,12 @@ export const maxMappingLength: number = bufferConstants.MAX_LENGTH;
 /**
  * Access a mapping gets, as `mmap`'s PROT_* flags: `r` PROT_READ, `rw` PROT_READ|PROT_WRITE,
  * `w` PROT_WRITE alone (on x86-64 the hardware still allows reads), `none` PROT_NONE.
+ *
+ * The protection is enforced by the hardware, as in C: a store into the `bytes` of an `r`
+ * mapping, or any access to a `none` one, is a SIGSEGV that kills the process (no check can
+ * stand in front of every typed-array store). Core's own calls check first (`incrementLoop`
+ * and `pullLoop` throw ERR_MM_ACCESS); to find out what an access would do, try it with
+ * `probeAccess`, which makes it in a forked child.
  */
 export type Access = 'r' | 'rw' | 'w' | 'none';
 
@@ -108,7 +114,7 @@ export function checkSharing(s: unknown): Sharing {
 export class Mapping {
   /** The mapped memory as an ArrayBuffer (length 0 once unmapped). */
   readonly buffer: ArrayBuffer;
-  /** The mapped memory as a Buffer (length 0 once unmapped). */
+  /** The mapped memory as a Buffer (length 0 once unmapped). Storing into it when {@link Access} is not `rw`/`w` is a crash, as in C. */
   readonly bytes: Buffer;
   /** Bytes in the mapping as requested (not rounded to pages). */
   readonly length: number;

@@ -90,6 +90,8 @@ export interface ShmRecord {
   gid: number;
   group: string;
   mtime: string;
+  /** Only for a symbolic link in /dev/shm (not an object; never followed): where it points. */
+  link?: string;
 }
 
 /** Turns core's {@link ShmInfo} into the JSON record. */
@@ -104,6 +106,7 @@ export function toRecord(info: ShmInfo): ShmRecord {
     gid: info.gid,
     group: groupName(info.gid),
     mtime: info.mtime.toISOString(),
+    ...(info.linkTarget !== undefined ? { link: info.linkTarget } : {}),
   };
 }
 
@@ -122,7 +125,7 @@ export interface TableOptions {
 export function formatTable(infos: ShmInfo[], options: TableOptions = {}): string {
   const size = (n: number): string => (options.human && options.formatSize ? options.formatSize(n) : String(n));
   const rows = [['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
-  for (const i of infos) rows.push([i.name, size(i.size), octalMode(i.mode), userName(i.uid), localTime(i.mtime)]);
+  for (const i of infos) rows.push([shownName(i), size(i.size), octalMode(i.mode), userName(i.uid), localTime(i.mtime)]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const rightAligned = new Set([1]);
   return rows
@@ -130,11 +133,17 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
     .join('\n') + '\n';
 }
 
+/** A name as `ls -l` shows it: a symbolic link with `-> target`. */
+function shownName(info: ShmInfo): string {
+  return info.linkTarget !== undefined ? `${info.name} -> ${info.linkTarget}` : info.name;
+}
+
 /** The `stat` text of one object, like GNU stat's labelled lines. */
 export function formatStat(info: ShmInfo): string {
   return [
     `  Name: /${info.name}`,
-    `  File: ${SHM_DIR}/${info.name}`,
+    `  File: ${SHM_DIR}/${shownName(info)}`,
+    ...(info.linkTarget !== undefined ? ['  Type: symbolic link (not a shared memory object; not followed)'] : []),
     `  Size: ${info.size}`,
     `Access: (${octalMode(info.mode)}/${symbolicMode(info.mode)})  Uid: (${info.uid}/${userName(info.uid)})  Gid: (${info.gid}/${groupName(info.gid)})`,
     `Modify: ${localTimeLong(info.mtime)}`,

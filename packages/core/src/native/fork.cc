@@ -127,9 +127,19 @@ pid_t DoFork(const ChildSpec& spec, int* err) {
     *err = errno;
     return -1;
   }
+  // The child would inherit this thread's name ("mm-fork"); it takes the process's instead
+  // (what ps shows for the main thread, e.g. the tool's process.title).
+  char comm[17] = {0};
+  int cfd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+  if (cfd >= 0) {
+    ssize_t n = read(cfd, comm, 16);
+    close(cfd);
+    if (n > 0 && comm[n - 1] == '\n') comm[n - 1] = 0;
+  }
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
+    if (comm[0]) prctl(PR_SET_NAME, comm);
     ChildResetSignals();
     if (spec.dieWithParent) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
