@@ -50,7 +50,7 @@ std::string OptString(const Napi::CallbackInfo& info, size_t i);
 // calls (no malloc, no locks, no JavaScript) and must end with _exit.
 // Returns the pid, or -1 with errno set (fork's error).
 struct ChildSpec {
-  const int* keep = nullptr;  // fds the child needs (others are closed); -1 entries ignored
+  const int* keep = nullptr;  // fds the child needs (others are closed); -1 entries ignored; at most 32
   size_t keepCount = 0;
   bool dieWithParent = true;
   void (*body)(void* arg) = nullptr;

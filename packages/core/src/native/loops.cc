@@ -103,7 +103,11 @@ static Napi::Value PullLoop(const Napi::CallbackInfo& info) {
   if (!pos) return env.Undefined();
   int32_t* stop = Slot<int32_t>(info, s, 2, "stopOffset");
   if (!stop) return env.Undefined();
-  if (!CheckAccess(env, pos, "positionOffset") || !CheckAccess(env, stop, "stopOffset")) return env.Undefined();
+  // One check covers both words when they share a page (4096 bytes at least; protections
+  // are per page).
+  bool samePage = reinterpret_cast<uintptr_t>(pos) / 4096 == reinterpret_cast<uintptr_t>(stop) / 4096;
+  if (!CheckAccess(env, pos, "positionOffset") || (!samePage && !CheckAccess(env, stop, "stopOffset")))
+    return env.Undefined();
   int64_t step;
   uint64_t max;
   if (!ReadInt(info[3], "step", &step) || !ReadSize(info[5], "max", &max)) return env.Undefined();
