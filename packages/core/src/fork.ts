@@ -2,6 +2,7 @@ import { constants as osConstants } from 'node:os';
 import { binding } from './native.js';
 import { MmError } from './errors.js';
 import type { Mapping } from './map.js';
+import { checkFd, checkPid } from './checks.js';
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([k, v]) => [v, k]));
 
@@ -58,15 +59,17 @@ function exitOf(s: { pid: number; code: number | null; signal: number | null }):
 /**
  * Tries a memory access that may fault, in a forked child: the child runs no JavaScript,
  * resets SIGSEGV/SIGBUS (Node and V8 install their own handlers) to the default, makes the
- * access and exits. The parent reports how it ended — so a SIGSEGV or SIGBUS shows up as
+ * access and exits. The promise tells how it ended — so a SIGSEGV or SIGBUS shows up as
  * `signal: 'SIGSEGV'` instead of killing this process. A write in a shared mapping reaches
- * the file; in a private one it stays in the child.
+ * the file; in a private one it stays in the child. The child is waited for on the event
+ * loop (as {@link waitChild} does), so nothing blocks while it runs. Rejects with a
+ * SystemError (never a result that reads as success) if the child cannot be waited for.
  */
-export function probeAccess(mapping: Mapping, options: ProbeOptions): ProbeResult {
+export async function probeAccess(mapping: Mapping, options: ProbeOptions): Promise<ProbeResult> {
   if (!Number.isSafeInteger(options.offset)) throw new MmError('ERR_OUT_OF_RANGE', 'offset must be a whole number');
   const op = options.op === 'write' ? 1 : 0;
   const value = options.value === undefined ? -1 : options.value & 0xff;
-  const r = binding.probeAccess(mapping.handle, options.offset, options.length ?? 1, op, value);
+  const r = await binding.probeAccess(mapping.handle, options.offset, options.length ?? 1, op, value);
   return { ...exitOf(r), ok: r.code === 0, value: r.code === 0 ? r.value : null };
 }
 
@@ -88,11 +91,19 @@ export interface SignalReaderOptions {
  * woken it reads the payload length from the first 8 bytes of `mapping` (native uint64;
  * see {@link writeSignalPayload}), writes that many bytes from offset
  * {@link SIGNAL_READER_HEADER} to `outFd` and exits 0. The child runs only async-signal-safe
- * calls, dies with its parent (PR_SET_PDEATHSIG), and must be reaped with {@link waitChild}.
- * Returns the child's pid.
+ * calls and must be reaped with {@link waitChild}.
+ *
+ * The child is hardened as every child core forks: it keeps open only `outFd` and
+ * `reportFd` (no socket, epoll, eventfd or locked file of this process), it dies with this
+ * process (SIGKILL when the process ends — not when the thread that called this ends, so a
+ * Worker may fork it and exit), and a signal sent the moment this returns is never lost,
+ * whatever the signal (even SIGWINCH, SIGCHLD, SIGURG or SIGCONT, whose default is to be
+ * ignored). Returns the child's pid once it is set up.
  */
 export function forkSignalReader(mapping: Mapping, options: SignalReaderOptions = {}): number {
-  return binding.forkSignalReader(mapping.handle, signalNumber(options.signal ?? 'SIGUSR1'), options.outFd ?? 1, options.reportFd ?? -1);
+  const outFd = checkFd(options.outFd ?? 1, 'outFd');
+  const reportFd = checkFd(options.reportFd ?? -1, 'reportFd', true);
+  return binding.forkSignalReader(mapping.handle, signalNumber(options.signal ?? 'SIGUSR1'), outFd, reportFd);
 }
 
 /**
@@ -114,9 +125,14 @@ export function writeSignalPayload(mapping: Mapping, data: Uint8Array | readonly
 }
 
 /**
- * waitpid for exactly this child, on a worker thread: the event loop keeps running (timers
- * fire) while the child lives. Children of others are never reaped.
+ * Waits for exactly this child without blocking any thread: a pidfd (Linux 5.3+) watched by
+ * the event loop, then waitid. Timers and I/O run while the child lives, any number of
+ * waits may be pending, and `process.exit()`, an uncaught exception or `Worker.terminate()`
+ * end at once. A pending wait keeps the event loop alive, as a child process does.
+ * Children of others are never reaped: a pid that is not this process's child rejects with
+ * ECHILD, and so does a child that someone else reaped — a failed wait never reads as an
+ * exit. `pid` must be a whole number from 1 to 2^31-1 (ERR_OUT_OF_RANGE).
  */
 export async function waitChild(pid: number): Promise<ChildExit> {
-  return exitOf(await binding.waitChild(pid));
+  return exitOf(await binding.waitChild(checkPid(pid)));
 }

@@ -9,6 +9,7 @@ export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions,
 export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, shmList, openShmMapping } from './shm.js';
 export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
 export { writeAll, readSome, openFile, flock, allocate } from './io.js';
+export { checkFd, checkPid, checkMode } from './checks.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';

@@ -1,26 +1,29 @@
 import { constants as fsConstants } from 'node:fs';
 import { binding } from './native.js';
 import { checkSize } from './map.js';
+import { MmError } from './errors.js';
+import { checkFd, checkMode } from './checks.js';
 
 /**
  * write(2) every byte of `bytes` to `fd`, straight from that memory (which may be a
  * mapping: no copy, and JavaScript never reads it). Waits out EAGAIN on non-blocking
  * pipes. Errors are SystemErrors: EPIPE when the reader left, ENOSPC on a full disk,
  * EFAULT/EIO when a mapped page vanished (the file was truncated). `name` names the
- * output in messages. Returns the bytes written.
+ * output in messages. Returns the bytes written. Any view works, including one over a
+ * SharedArrayBuffer; `fd` must be a whole number from 0 to 2^31-1 (ERR_OUT_OF_RANGE).
  */
 export function writeAll(fd: number, bytes: ArrayBufferView | ArrayBuffer, name?: string): number {
-  return binding.writeAll(fd, bytes, name);
+  return binding.writeAll(checkFd(fd), bytes, name);
 }
 
 /** read(2) once into `bytes`; 0 means end of input. Waits when a non-blocking pipe is empty. */
 export function readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, name?: string): number {
-  return binding.readSome(fd, bytes, name);
+  return binding.readSome(checkFd(fd), bytes, name);
 }
 
 /** Opens a file like open(2) (O_CLOEXEC added), throwing SystemErrors named after `path`. */
 export function openFile(path: string, flags: number = fsConstants.O_RDONLY, mode = 0o644): number {
-  return binding.openFd(path, flags, mode);
+  return binding.openFd(path, flags, checkMode(mode));
 }
 
 /** Lock kinds of {@link flock}. */
@@ -31,7 +34,8 @@ export function flock(fd: number, kind: LockKind, options: { wait?: boolean; nam
   const C = binding.constants;
   let op = kind === 'shared' ? C.LOCK_SH : kind === 'exclusive' ? C.LOCK_EX : C.LOCK_UN;
   if (options.wait === false) op |= C.LOCK_NB;
-  binding.flock(fd, op, options.name);
+  if (kind !== 'shared' && kind !== 'exclusive' && kind !== 'unlock') throw new MmError('ERR_INVALID_ARG_VALUE', `lock kind must be shared, exclusive or unlock (got ${String(kind)})`);
+  binding.flock(checkFd(fd), op, options.name);
 }
 
 /**
@@ -40,5 +44,5 @@ export function flock(fd: number, kind: LockKind, options: { wait?: boolean; nam
  * store through a mapping finds no page.
  */
 export function allocate(fd: number, offset: number, length: number, name?: string): void {
-  binding.allocate(fd, checkSize(offset, 'offset'), checkSize(length, 'length'), name);
+  binding.allocate(checkFd(fd), checkSize(offset, 'offset'), checkSize(length, 'length'), name);
 }

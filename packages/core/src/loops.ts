@@ -1,5 +1,17 @@
 import { binding } from './native.js';
+import { MmError } from './errors.js';
 import type { Mapping } from './map.js';
+
+/**
+ * The loops load and store: a mapping that is read-only or PROT_NONE would be a SIGSEGV in
+ * this process, so it is refused here (and the native side asks the kernel again before
+ * each chunk) with ERR_MM_ACCESS.
+ */
+function checkWritable(mapping: Mapping, what: string): void {
+  if (mapping.access !== 'rw' && mapping.access !== 'w') {
+    throw new MmError('ERR_MM_ACCESS', `${what} needs a mapping that can be read and written (this one is ${mapping.access === 'none' ? 'PROT_NONE' : 'read-only'})`);
+  }
+}
 
 /** Options of {@link incrementLoop}. */
 export interface IncrementOptions {
@@ -20,8 +32,10 @@ export interface IncrementOptions {
  * Increments the native-endian integer at `offset` of a (shared) mapping `count` times in
  * native code and returns the last value this loop stored (or the current value when
  * `count` is 0): a number for width 32, a bigint for width 64. Signed wrap-around as in C.
+ * The mapping must be writable (`rw`); otherwise ERR_MM_ACCESS, never a crash.
  */
 export function incrementLoop(mapping: Mapping, options: IncrementOptions): number | bigint {
+  checkWritable(mapping, 'incrementLoop');
   return binding.incrementLoop(mapping.handle, options.offset ?? 0, options.width ?? 32, options.atomic, options.count);
 }
 
@@ -42,7 +56,9 @@ export interface PullOptions {
 /**
  * Pulls a rope: adds `step` to an int32 position up to `max` times in native code,
  * reading the stop flag with acquire semantics before every pull. Returns the pulls made.
+ * The mapping must be writable (`rw`); otherwise ERR_MM_ACCESS, never a crash.
  */
 export function pullLoop(mapping: Mapping, options: PullOptions): number {
+  checkWritable(mapping, 'pullLoop');
   return binding.pullLoop(mapping.handle, options.positionOffset, options.stopOffset, options.step, options.atomic, options.max);
 }

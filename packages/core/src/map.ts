@@ -2,6 +2,7 @@ import { fstatSync, closeSync, ftruncateSync, constants as fsConstants } from 'n
 import { constants as bufferConstants } from 'node:buffer';
 import { binding, type NativeMapHandle } from './native.js';
 import { MmError, fromNodeError, systemError } from './errors.js';
+import { checkFd, checkMode } from './checks.js';
 
 const C = binding.constants;
 
@@ -14,6 +15,12 @@ export const maxMappingLength: number = bufferConstants.MAX_LENGTH;
 /**
  * Access a mapping gets, as `mmap`'s PROT_* flags: `r` PROT_READ, `rw` PROT_READ|PROT_WRITE,
  * `w` PROT_WRITE alone (on x86-64 the hardware still allows reads), `none` PROT_NONE.
+ *
+ * The protection is enforced by the hardware, as in C: a store into the `bytes` of an `r`
+ * mapping, or any access to a `none` one, is a SIGSEGV that kills the process (no check can
+ * stand in front of every typed-array store). Core's own calls check first (`incrementLoop`
+ * and `pullLoop` throw ERR_MM_ACCESS); to find out what an access would do, try it with
+ * `probeAccess`, which makes it in a forked child.
  */
 export type Access = 'r' | 'rw' | 'w' | 'none';
 
@@ -46,7 +53,7 @@ export interface MapFileOptions {
   create?: boolean;
   /** With `create`: grow the file to at least this many bytes (ftruncate). */
   size?: number;
-  /** File mode for a created file. Default 0o644. */
+  /** File mode for a created file: permission bits from 0 to 0o7777 (else ERR_OUT_OF_RANGE). Default 0o644. */
   mode?: number;
   /** MAP_POPULATE: fault every page in now. */
   populate?: boolean;
@@ -87,12 +94,14 @@ export function checkSize(v: unknown, what: string): number {
   return v;
 }
 
-function checkAccess(a: unknown): Access {
+/** @internal Throws ERR_INVALID_ARG_VALUE unless `a` is an {@link Access}. */
+export function checkAccess(a: unknown): Access {
   if (typeof a === 'string' && a in PROT) return a as Access;
   throw new MmError('ERR_INVALID_ARG_VALUE', `access must be one of r, rw, w, none (got ${String(a)})`);
 }
 
-function checkSharing(s: unknown): Sharing {
+/** @internal Throws ERR_INVALID_ARG_VALUE unless `s` is a {@link Sharing}. */
+export function checkSharing(s: unknown): Sharing {
   if (s === 'shared' || s === 'private') return s;
   throw new MmError('ERR_INVALID_ARG_VALUE', `sharing must be shared or private (got ${String(s)})`);
 }
@@ -105,7 +114,7 @@ function checkSharing(s: unknown): Sharing {
 export class Mapping {
   /** The mapped memory as an ArrayBuffer (length 0 once unmapped). */
   readonly buffer: ArrayBuffer;
-  /** The mapped memory as a Buffer (length 0 once unmapped). */
+  /** The mapped memory as a Buffer (length 0 once unmapped). Storing into it when {@link Access} is not `rw`/`w` is a crash, as in C. */
   readonly bytes: Buffer;
   /** Bytes in the mapping as requested (not rounded to pages). */
   readonly length: number;
@@ -212,12 +221,13 @@ export function openMapping(target: string | number, options: MapFileOptions = {
   const offset = checkSize(options.offset ?? 0, 'offset');
   if (options.length !== undefined) checkSize(options.length, 'length');
   if (options.size !== undefined) checkSize(options.size, 'size');
+  const mode = checkMode(options.mode ?? 0o644);
   const path = typeof target === 'string' ? target : options.name;
   let fd: number;
   if (typeof target === 'number') {
-    fd = target;
+    fd = checkFd(target);
   } else if (typeof target === 'string') {
-    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), options.mode ?? 0o644);
+    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), mode);
   } else {
     throw new MmError('ERR_INVALID_ARG_TYPE', 'target must be a path or a file descriptor');
   }
@@ -301,7 +311,7 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
   const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
   const start = checkSize(options.offset ?? 0, 'offset');
   const path = typeof target === 'string' ? target : options.name;
-  const fd = typeof target === 'number' ? target : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
+  const fd = typeof target === 'number' ? checkFd(target) : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
   try {
     let size: number;
     try {

@@ -34,7 +34,7 @@ interface Binding {
   readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   flock(fd: number, op: number, path?: string): void;
   allocate(fd: number, offset: number, length: number, path?: string): void;
-  probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): ChildStatus & { value: number | null };
+  probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): Promise<ChildStatus & { value: number | null }>;
   forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number): number;
   waitChild(pid: number): Promise<ChildStatus>;
   incrementLoop(handle: NativeMapHandle, offset: number, width: 32 | 64, atomic: boolean, count: number): number | bigint;

@@ -1,7 +1,8 @@
-import { fstatSync, ftruncateSync, closeSync, readdirSync, statSync, constants as fsConstants } from 'node:fs';
+import { fstatSync, ftruncateSync, closeSync, readdirSync, lstatSync, readlinkSync, constants as fsConstants, type Stats } from 'node:fs';
 import { binding } from './native.js';
 import { MmError, fromNodeError, isSystemError } from './errors.js';
-import { mapOpenFd, checkSize, type Access, type Mapping, type Sharing } from './map.js';
+import { mapOpenFd, checkSize, checkAccess, checkSharing, type Access, type Mapping, type Sharing } from './map.js';
+import { checkMode } from './checks.js';
 
 /** Where Linux keeps POSIX shared memory objects (a tmpfs). */
 export const SHM_DIR = '/dev/shm';
@@ -58,10 +59,11 @@ export interface ShmHandle {
  */
 export function shmOpen(name: string, options: ShmOpenOptions = {}): ShmHandle {
   const bare = validateShmName(name);
-  const mode = options.mode ?? 0o600;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new MmError('ERR_OUT_OF_RANGE', `mode must be an octal permission like 0600 (got ${mode})`);
+  const mode = checkMode(options.mode ?? 0o600);
   if (options.size !== undefined) checkSize(options.size, 'size');
-  const rw = (options.access ?? 'rw') === 'rw' ? fsConstants.O_RDWR : fsConstants.O_RDONLY;
+  const access = options.access ?? 'rw';
+  if (access !== 'r' && access !== 'rw') throw new MmError('ERR_INVALID_ARG_VALUE', `access must be r or rw (got ${String(access)})`);
+  const rw = access === 'rw' ? fsConstants.O_RDWR : fsConstants.O_RDONLY;
   let fd: number;
   let created = false;
   if (options.create || options.exclusive) {
@@ -90,23 +92,41 @@ export function shmUnlink(name: string): void {
   binding.shmUnlink('/' + validateShmName(name));
 }
 
-/** What `ls /dev/shm` knows about one object. */
+/**
+ * What `ls -l /dev/shm` knows about one entry. Links are not followed (lstat): a symbolic
+ * link in /dev/shm is described as the link it is (`linkTarget`, its own size and mode),
+ * never as the file it points to; shm_open refuses to open it (ELOOP).
+ */
 export interface ShmInfo {
   name: string;
+  /** Bytes (for a symbolic link: the length of its target string). */
   size: number;
   /** Permission bits, e.g. 0o600. */
   mode: number;
   uid: number;
   gid: number;
   mtime: Date;
+  /** Set only for a symbolic link: where it points (not an object; nothing was followed). */
+  linkTarget?: string;
 }
 
-/** stat of one object; ENOENT if it does not exist. */
+function infoOf(name: string, st: Stats): ShmInfo {
+  const info: ShmInfo = { name, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  if (st.isSymbolicLink()) {
+    try {
+      info.linkTarget = readlinkSync(`${SHM_DIR}/${name}`);
+    } catch {
+      info.linkTarget = '';  // removed or changed while we looked: still a link
+    }
+  }
+  return info;
+}
+
+/** lstat of one object (a symbolic link is reported as one, see {@link ShmInfo}); ENOENT if it does not exist. */
 export function shmStat(name: string): ShmInfo {
   const bare = validateShmName(name);
   try {
-    const st = statSync(`${SHM_DIR}/${bare}`);
-    return { name: bare, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+    return infoOf(bare, lstatSync(`${SHM_DIR}/${bare}`));
   } catch (e) {
     const err = fromNodeError(e, bare);
     if (isSystemError(err)) err.syscall = 'shm_open';
@@ -114,7 +134,10 @@ export function shmStat(name: string): ShmInfo {
   }
 }
 
-/** Every POSIX shared-memory object (regular files in /dev/shm), sorted by name. */
+/**
+ * Every POSIX shared-memory object (regular files in /dev/shm), and every symbolic link
+ * there (with `linkTarget` set, not followed), sorted by name.
+ */
 export function shmList(): ShmInfo[] {
   const out: ShmInfo[] = [];
   let names: string[];
@@ -125,9 +148,9 @@ export function shmList(): ShmInfo[] {
   }
   for (const name of names.sort()) {
     try {
-      const st = statSync(`${SHM_DIR}/${name}`);
-      if (!st.isFile()) continue;
-      out.push({ name, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime });
+      const st = lstatSync(`${SHM_DIR}/${name}`);
+      if (!st.isFile() && !st.isSymbolicLink()) continue;
+      out.push(infoOf(name, st));
     } catch {
       // removed while listing
     }
@@ -137,8 +160,9 @@ export function shmList(): ShmInfo[] {
 
 /** Options of {@link openShmMapping}: how to open plus how to map. */
 export interface ShmMapOptions extends ShmOpenOptions {
-  /** PROT of the mapping. Default `rw` (or `r` when `access` is `r`). */
+  /** PROT of the mapping: `r`, `rw`, `w` or `none`. Default `rw` (or `r` when `access` is `r`). */
   protection?: Access;
+  /** `shared` (default) or `private`; anything else is ERR_INVALID_ARG_VALUE. */
   sharing?: Sharing;
   offset?: number;
   length?: number;
@@ -146,14 +170,14 @@ export interface ShmMapOptions extends ShmOpenOptions {
 
 /** Opens (or creates) a shared-memory object and maps it; the fd is closed, the mapping stays. */
 export function openShmMapping(name: string, options: ShmMapOptions = {}): Mapping & { created: boolean } {
+  // Every option is checked before anything is created.
+  const access = checkAccess(options.protection ?? (options.access === 'r' ? 'r' : 'rw'));
+  const sharing = checkSharing(options.sharing ?? 'shared');
+  const offset = checkSize(options.offset ?? 0, 'offset');
+  if (options.length !== undefined) checkSize(options.length, 'length');
   const h = shmOpen(name, options);
   try {
-    const m = mapOpenFd(h.fd, h.name, {
-      access: options.protection ?? (options.access === 'r' ? 'r' : 'rw'),
-      sharing: options.sharing ?? 'shared',
-      offset: options.offset ?? 0,
-      length: options.length,
-    });
+    const m = mapOpenFd(h.fd, h.name, { access, sharing, offset, length: options.length });
     return Object.assign(m, { created: h.created });
   } catch (e) {
     if (h.created) shmUnlink(h.name);

@@ -68,7 +68,7 @@ describe('file mappings', () => {
     expect(readFileSync(p).readInt32LE(0)).toBe(42);
   });
 
-  it('unmap detaches every view, is idempotent, and later calls throw a clear error', () => {
+  it('unmap detaches every view, is idempotent, and later calls throw a clear error', async () => {
     const p = file('unmap.txt');
     const m = openMapping(p, { access: 'rw' });
     const view = new Uint8Array(m.buffer, 2, 5);
@@ -83,7 +83,7 @@ describe('file mappings', () => {
     m.unmap();
     expect(errorCode(() => m.sync())).toBe('ERR_MM_UNMAPPED');
     expect(errorCode(() => m.protect('r'))).toBe('ERR_MM_UNMAPPED');
-    expect(errorCode(() => probeAccess(m, { op: 'read', offset: 0 }))).toBe('ERR_MM_UNMAPPED');
+    await expect(probeAccess(m, { op: 'read', offset: 0 })).rejects.toHaveProperty('code', 'ERR_MM_UNMAPPED');
   });
 
   it('errors carry code, syscall, path and a printable message', () => {
@@ -121,15 +121,15 @@ describe('file mappings', () => {
     expect(r.stdout.toString().trim()).toBe(`EACCES open ${p}: Permission denied`);
   });
 
-  it('protect() changes what an access does; advise() and discard() keep their kinds apart', () => {
+  it('protect() changes what an access does; advise() and discard() keep their kinds apart', async () => {
     const p = file('protect.txt');
     const m = openMapping(p, { access: 'rw' });
-    expect(probeAccess(m, { op: 'write', offset: 0 }).ok).toBe(true);
+    expect((await probeAccess(m, { op: 'write', offset: 0 })).ok).toBe(true);
     m.protect('r');
-    expect(probeAccess(m, { op: 'write', offset: 0 })).toMatchObject({ ok: false, signal: 'SIGSEGV' });
-    expect(probeAccess(m, { op: 'read', offset: 0 })).toMatchObject({ ok: true, value: 'I'.charCodeAt(0) });
+    expect(await probeAccess(m, { op: 'write', offset: 0 })).toMatchObject({ ok: false, signal: 'SIGSEGV' });
+    expect(await probeAccess(m, { op: 'read', offset: 0 })).toMatchObject({ ok: true, value: 'I'.charCodeAt(0) });
     m.protect('none');
-    expect(probeAccess(m, { op: 'read', offset: 0 })).toMatchObject({ ok: false, signal: 'SIGSEGV' });
+    expect(await probeAccess(m, { op: 'read', offset: 0 })).toMatchObject({ ok: false, signal: 'SIGSEGV' });
     m.protect('rw');
     m.advise('sequential');
     expect(errorCode(() => m.advise('dontneed' as never))).toBe('ERR_INVALID_ARG_VALUE');
@@ -153,14 +153,14 @@ describe('file mappings', () => {
     expect(new Int32Array(m.buffer)[0]).toBe(99);
   });
 
-  it('running off the end: the last page reads zero, a longer mapping gives SIGBUS, a guard page SIGSEGV', () => {
+  it('running off the end: the last page reads zero, a longer mapping gives SIGBUS, a guard page SIGSEGV', async () => {
     const p = file('ends.txt');
     const m = openMapping(p, { access: 'rw' });
-    expect(probeAccess(m, { op: 'read', offset: poem.length + 10 })).toMatchObject({ ok: true, value: 0 });
+    expect(await probeAccess(m, { op: 'read', offset: poem.length + 10 })).toMatchObject({ ok: true, value: 0 });
     const long = openMapping(p, { length: 3 * pageSize });
-    expect(probeAccess(long, { op: 'read', offset: 2 * pageSize })).toMatchObject({ ok: false, signal: 'SIGBUS', signo: 7 });
+    expect(await probeAccess(long, { op: 'read', offset: 2 * pageSize })).toMatchObject({ ok: false, signal: 'SIGBUS', signo: 7 });
     const guarded = openMapping(p, { guard: true });
-    expect(probeAccess(guarded, { op: 'read', offset: pageSize })).toMatchObject({ ok: false, signal: 'SIGSEGV', signo: 11 });
+    expect(await probeAccess(guarded, { op: 'read', offset: pageSize })).toMatchObject({ ok: false, signal: 'SIGSEGV', signo: 11 });
   });
 
   it('forEachWindow walks a file in windows whose bytes concatenate to the file', () => {

@@ -98,7 +98,7 @@ function placeText(g: Geometry, p: Place): string {
  * that may fault run in a forked child first. Input problems throw SystemErrors; a failing
  * output throws {@link OutputError}. Returns how it ended.
  */
-export function runExperiment(name: string, o: ExperimentOptions = {}): ExperimentOutcome {
+export async function runExperiment(name: string, o: ExperimentOptions = {}): Promise<ExperimentOutcome> {
   const note = o.note ?? (() => {});
   const explain = (line: string): void => {
     if (o.explain) note(line);
@@ -169,15 +169,15 @@ export function runExperiment(name: string, o: ExperimentOptions = {}): Experime
     if (o.guard) explain(`guard: ${hex(base + BigInt(span))}..${hex(base + BigInt(span + pageSize))} is reserved PROT_NONE, so running off the mapped pages faults for certain`);
 
     const printLength = Math.min(mapLength, rest, o.length ?? Number.MAX_SAFE_INTEGER);
-    const outcome = printStep(m, g, name, prot, printLength, o, out, note, explain);
+    const outcome = await printStep(m, g, name, prot, printLength, o, out, note, explain);
     if (outcome.exitCode !== 0) return outcome;
     if (o.upcase) {
-      const r = upcaseStep(m, prot, sharing, printLength, name, note, explain);
+      const r = await upcaseStep(m, prot, sharing, printLength, name, note, explain);
       if (r.exitCode !== 0) return r;
     }
     for (const [op, n] of [['read', o.readPastEnd], ['write', o.writePastEnd]] as const) {
       if (n === undefined) continue;
-      const r = pastEndStep(m, g, op, n, name, fd, sharing, note, explain);
+      const r = await pastEndStep(m, g, op, n, name, fd, sharing, note, explain);
       if (r.exitCode !== 0) return r;
     }
     return { exitCode: 0, signal: null };
@@ -194,18 +194,18 @@ export function runExperiment(name: string, o: ExperimentOptions = {}): Experime
 }
 
 /** Runs a probe, narrating it. */
-function probe(m: Mapping, op: 'read' | 'write', offset: number, length: number, explain: (l: string) => void, value?: number): ProbeResult {
-  const r = probeAccess(m, { op, offset, length, value });
+async function probe(m: Mapping, op: 'read' | 'write', offset: number, length: number, explain: (l: string) => void, value?: number): Promise<ProbeResult> {
+  const r = await probeAccess(m, { op, offset, length, value });
   const what = `${op === 'read' ? 'reads' : 'writes'} ${length === 1 ? `byte ${offset}` : `bytes ${offset}..${offset + length - 1}`} of the mapping`;
   explain(`fork(): a child with default SIGSEGV/SIGBUS handling ${what} -> ${r.ok ? 'it completed' : r.signal ? `it died of ${r.signal}` : `it exited ${r.code}`}`);
   return r;
 }
 
-function printStep(m: Mapping, g: Geometry, file: string, prot: Access, printLength: number, o: ExperimentOptions, out: number, note: (l: string) => void, explain: (l: string) => void): ExperimentOutcome {
+async function printStep(m: Mapping, g: Geometry, file: string, prot: Access, printLength: number, o: ExperimentOptions, out: number, note: (l: string) => void, explain: (l: string) => void): Promise<ExperimentOutcome> {
   // What printing reads: the file's bytes, or for %s everything up to a NUL that may lie in the zero fill.
   const readable = o.cstring ? Math.min(g.mapLength, g.filePagesEnd) : printLength;
   if (readable === 0) return { exitCode: 0, signal: null };
-  const r = probe(m, 'read', 0, readable, explain);
+  const r = await probe(m, 'read', 0, readable, explain);
   if (!r.ok) {
     const why =
       prot === 'none'
@@ -242,7 +242,7 @@ function printStep(m: Mapping, g: Geometry, file: string, prot: Access, printLen
   if (next.kind === 'tail') return zeroFill(readable);
   note(`${file}: no NUL inside the mapping: printf("%s") would read past it, into byte ${readable}, ${placeText(g, next)}`);
   if (next.kind === 'slack') return { exitCode: 0, signal: null };
-  const r2 = touch(m, g, next, 'read', readable, explain);
+  const r2 = await touch(m, g, next, 'read', readable, explain);
   if (r2.ok) {
     note(`${file}: that read silently succeeds (${r2.how}, it got ${byteText(r2.value ?? 0)}), so printf would go on printing whatever bytes follow, up to some NUL`);
     return { exitCode: 0, signal: null };
@@ -260,14 +260,14 @@ type Touch = ProbeResult & { how: string };
  * would not. Then a read goes through /proc/self/mem (which never faults), and a store is
  * judged from the mapping's permissions without being made.
  */
-function touch(m: Mapping, g: Geometry, place: Place, op: 'read' | 'write', rel: number, explain: (l: string) => void, value?: number): Touch {
+async function touch(m: Mapping, g: Geometry, place: Place, op: 'read' | 'write', rel: number, explain: (l: string) => void, value?: number): Promise<Touch> {
   if (place.kind === 'outside' && place.entry) {
     const entry = place.entry;
     const smaps = readSmaps('self').find((e) => e.start === entry.start);
     if (smaps?.vmFlags.includes('dc')) {
       const allowed = op === 'read' ? entry.perms[0] === 'r' : entry.perms[1] === 'w';
       const how = 'that mapping is not inherited by forked children (MADV_DONTFORK), so this process answered for itself';
-      if (!allowed) return { ...probe(m, op, rel, 1, explain, value), how };
+      if (!allowed) return { ...(await probe(m, op, rel, 1, explain, value)), how };
       let got: number | null = null;
       if (op === 'read') {
         const buf = Buffer.alloc(1);
@@ -282,13 +282,13 @@ function touch(m: Mapping, g: Geometry, place: Place, op: 'read' | 'write', rel:
       return { pid: process.pid, code: 0, signal: null, signo: null, ok: true, value: got, how: op === 'read' ? how : `${how}; the store was not made, since it would land in this process's own memory` };
     }
   }
-  return { ...probe(m, op, rel, 1, explain, value), how: 'tried in a forked child' };
+  return { ...(await probe(m, op, rel, 1, explain, value)), how: 'tried in a forked child' };
 }
 
-function upcaseStep(m: Mapping, prot: Access, sharing: 'shared' | 'private', printLength: number, file: string, note: (l: string) => void, explain: (l: string) => void): ExperimentOutcome {
+async function upcaseStep(m: Mapping, prot: Access, sharing: 'shared' | 'private', printLength: number, file: string, note: (l: string) => void, explain: (l: string) => void): Promise<ExperimentOutcome> {
   if (printLength === 0) return { exitCode: 0, signal: null };
   // Store every byte back unchanged in a child first: a read-only mapping faults there, not here.
-  const r = probe(m, 'write', 0, printLength, explain);
+  const r = await probe(m, 'write', 0, printLength, explain);
   if (!r.ok) {
     const why = prot === 'r' ? 'the mapping is PROT_READ only, so a store into it is a protection fault' : prot === 'none' ? 'PROT_NONE allows no access' : 'the store was refused';
     note(`${file}: --upcase writes through the mapping: ${why}; ${died(r)}`);
@@ -311,13 +311,13 @@ function upcaseStep(m: Mapping, prot: Access, sharing: 'shared' | 'private', pri
   return { exitCode: 0, signal: null };
 }
 
-function pastEndStep(m: Mapping, g: Geometry, op: 'read' | 'write', n: number, file: string, fd: number, sharing: 'shared' | 'private', note: (l: string) => void, explain: (l: string) => void): ExperimentOutcome {
+async function pastEndStep(m: Mapping, g: Geometry, op: 'read' | 'write', n: number, file: string, fd: number, sharing: 'shared' | 'private', note: (l: string) => void, explain: (l: string) => void): Promise<ExperimentOutcome> {
   const rel = g.fileEnd + n;
   const fileByte = g.size + n;
   const place = placeOf(g, rel);
   // A visible byte where it can only land in our own page; elsewhere store back what is there.
   const value = place.kind === 'tail' ? 0x58 : undefined;
-  const r = touch(m, g, place, op, rel, explain, value);
+  const r = await touch(m, g, place, op, rel, explain, value);
   const where = `byte ${fileByte} (${n} past the end of the ${g.size}-byte file) is ${placeText(g, place)}`;
   const verb = op === 'read' ? 'reading' : 'writing';
   if (!r.ok) {
@@ -341,7 +341,7 @@ function pastEndStep(m: Mapping, g: Geometry, op: 'read' | 'write', n: number, f
   } catch {
     // keep the size seen before
   }
-  const seen = probeAccess(m, { op: 'read', offset: rel });
+  const seen = await probeAccess(m, { op: 'read', offset: rel });
   const inPage = seen.ok ? `; the page in memory now holds ${byteText(seen.value ?? 0)}` : '';
   explain(`fstat(${fd}) = ${size} bytes after the store`);
   note(
@@ -356,11 +356,11 @@ function pastEndStep(m: Mapping, g: Geometry, op: 'read' | 'write', n: number, f
  * opened or mapped is reported through `onError` and skipped (exit 1 at the end); the first
  * access that faults ends the run with its 128+signal status, as the C program would die.
  */
-export function runExperiments(names: readonly string[], o: ExperimentOptions, onError?: (message: string, error: unknown) => void): number {
+export async function runExperiments(names: readonly string[], o: ExperimentOptions, onError?: (message: string, error: unknown) => void): Promise<number> {
   let status = 0;
   for (const file of names.length ? names : ['-']) {
     try {
-      const r = runExperiment(file, o);
+      const r = await runExperiment(file, o);
       if (r.exitCode !== 0) return r.exitCode;
     } catch (e) {
       if (e instanceof OutputError) throw e.cause;

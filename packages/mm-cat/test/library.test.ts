@@ -22,6 +22,17 @@ function withOutput(fn: (out: number) => void): Buffer {
   return readFileSync(path);
 }
 
+async function withOutputAsync(fn: (out: number) => Promise<void>): Promise<Buffer> {
+  const path = at(`out-${Math.random().toString(36).slice(2)}`);
+  const out = openSync(path, 'w');
+  try {
+    await fn(out);
+  } finally {
+    closeSync(out);
+  }
+  return readFileSync(path);
+}
+
 describe('choosing between mapping and read(2)', () => {
   it('maps regular files with data; reads empty files, /proc and /sys files and devices', () => {
     writeFileSync(at('data'), 'data');
@@ -117,12 +128,12 @@ describe('experiments through the library', () => {
     expect(wantsExperiment({ prot: 'r' })).toBe(true);
   });
 
-  it('returns 139 for a store into a read-only mapping, prints first, leaves the file alone', () => {
+  it('returns 139 for a store into a read-only mapping, prints first, leaves the file alone', async () => {
     writeFileSync(at('p'), 'abc\n');
     const notes: string[] = [];
     let outcome;
-    const printed = withOutput((out) => {
-      outcome = runExperiment(at('p'), { prot: 'r', upcase: true, out, note: (l) => notes.push(l) });
+    const printed = await withOutputAsync(async (out) => {
+      outcome = await runExperiment(at('p'), { prot: 'r', upcase: true, out, note: (l) => notes.push(l) });
     });
     expect(outcome).toEqual({ exitCode: 139, signal: 'SIGSEGV' });
     expect(printed.toString()).toBe('abc\n');
@@ -130,9 +141,9 @@ describe('experiments through the library', () => {
     expect(readFileSync(at('p'), 'utf8')).toBe('abc\n');
   });
 
-  it('uppercases through a shared mapping', () => {
+  it('uppercases through a shared mapping', async () => {
     writeFileSync(at('p'), 'abc\n');
-    withOutput((out) => expect(runExperiment(at('p'), { upcase: true, out })).toEqual({ exitCode: 0, signal: null }));
+    await withOutputAsync(async (out) => expect(await runExperiment(at('p'), { upcase: true, out })).toEqual({ exitCode: 0, signal: null }));
     expect(readFileSync(at('p'), 'utf8')).toBe('ABC\n');
   });
 

@@ -91,6 +91,8 @@ export interface ShmRecord {
   gid: number;
   group: string;
   mtime: string;
+  /** Only for a symbolic link in /dev/shm (not an object; never followed): where it points. */
+  link?: string;
 }
 
 /** Turns core's {@link ShmInfo} into the JSON record (with `attached`, the number of processes that map it, when known). */
@@ -105,6 +107,7 @@ export function toRecord(info: ShmInfo, attached?: Attachments): ShmRecord & { a
     gid: info.gid,
     group: groupName(info.gid),
     mtime: info.mtime.toISOString(),
+    ...(info.linkTarget !== undefined ? { link: info.linkTarget } : {}),
   };
   if (attached) rec.attached = attached.attached.length;
   return rec;
@@ -141,13 +144,18 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
   const rows = [a ? ['NAME', 'SIZE', 'MODE', 'OWNER', 'NATTCH', 'MODIFIED'] : ['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
   for (const i of infos) {
     const nattch = a ? [String(a.byName.get(i.name)?.attached.length ?? 0)] : [];
-    rows.push([i.name, size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
+    rows.push([shownName(i), size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const rightAligned = new Set(a ? [1, 4] : [1]);
   return rows
     .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '))
     .join('\n') + '\n';
+}
+
+/** A name as `ls -l` shows it: a symbolic link with `-> target`. */
+function shownName(info: ShmInfo): string {
+  return info.linkTarget !== undefined ? `${info.name} -> ${info.linkTarget}` : info.name;
 }
 
 function processList(holders: readonly { pid: number; command: string }[]): string {
@@ -168,7 +176,8 @@ export function formatStat(info: ShmInfo, a?: Attachments, unreadable = 0): stri
   }
   return [
     `  Name: /${info.name}`,
-    `  File: ${SHM_DIR}/${info.name}`,
+    `  File: ${SHM_DIR}/${shownName(info)}`,
+    ...(info.linkTarget !== undefined ? ['  Type: symbolic link (not a shared memory object; not followed)'] : []),
     `  Size: ${info.size}`,
     `Access: (${octalMode(info.mode)}/${symbolicMode(info.mode)})  Uid: (${info.uid}/${userName(info.uid)})  Gid: (${info.gid}/${groupName(info.gid)})`,
     `Modify: ${localTimeLong(info.mtime)}`,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveCommand, runCommand, tempDir } from '../../../tools/testkit/index.js';
-import { formatTable, octalMode, parseMode, symbolicMode, userName } from '../src/format.js';
+import { formatStat, formatTable, octalMode, parseMode, symbolicMode, toRecord, userName } from '../src/format.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -24,6 +24,17 @@ describe('modes', () => {
       const gnu = (await runCommand('stat', ['-c', '%04a %A', file])).stdout.toString().trim();
       expect(`${octalMode(mode)} ${symbolicMode(mode)}`).toBe(gnu);
     }
+  });
+});
+
+describe('symbolic links in /dev/shm', () => {
+  it('show as links (-> target), never as what they point to', () => {
+    const t = new Date(2026, 0, 2, 3, 4, 5);
+    const link = { name: 'l', size: 11, mode: 0o777, uid: 0, gid: 0, mtime: t, linkTarget: '/etc/passwd' };
+    expect(formatTable([link]).split('\n')[1]).toMatch(/^l -> \/etc\/passwd +11  0777 /);
+    expect(formatStat(link)).toContain('  File: /dev/shm/l -> /etc/passwd\n  Type: symbolic link');
+    expect(toRecord(link)).toMatchObject({ name: 'l', link: '/etc/passwd', size: 11 });
+    expect(toRecord({ ...link, linkTarget: undefined })).not.toHaveProperty('link');
   });
 });
 

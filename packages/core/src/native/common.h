@@ -2,6 +2,7 @@
 // argument readers, and the mapping handle every syscall family works on.
 #pragma once
 #include <napi.h>
+#include <sys/types.h>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,8 +20,43 @@ Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::s
 // Reads a non-negative integral JS number no larger than 2^53-1. Returns false (and throws) if invalid.
 bool ReadSize(const Napi::Value& v, const char* what, uint64_t* out);
 bool ReadInt(const Napi::Value& v, const char* what, int64_t* out);
+// Reads a file descriptor: a whole number from 0 to INT_MAX (never truncated to 32 bits).
+// With allowNone, -1 ("no fd") is accepted too.
+bool ReadFd(const Napi::Value& v, const char* what, int* out, bool allowNone = false);
+// Reads a process id: a whole number from 1 to INT_MAX.
+bool ReadPid(const Napi::Value& v, const char* what, pid_t* out);
+// Reads permission bits for a new file: a whole number from 0 to 07777.
+bool ReadMode(const Napi::Value& v, const char* what, unsigned* out);
 // args[i] as a string if it is one, else "" (optional names for error messages).
 std::string OptString(const Napi::CallbackInfo& info, size_t i);
+
+// ---- Forked children -------------------------------------------------------------------
+// Every child core forks is made by ForkChild, so each one gets the same hardening:
+//  - it is forked from one long-lived native thread that has every signal blocked, so no
+//    Node/V8 handler can run in the child, and PR_SET_PDEATHSIG (which fires when the
+//    forking *thread* ends) fires only when the whole process ends, not when a worker
+//    thread that asked for the child exits;
+//  - it starts with every signal blocked; dispositions are reset to the default, except
+//    that signals whose default is to be ignored (SIGCHLD, SIGURG, SIGWINCH, SIGCONT) get a
+//    no-op handler, because setting SIG_DFL on them would discard one already pending: a
+//    signal sent the instant ForkChild returns stays pending until the body unblocks or
+//    sigwaits for it;
+//  - every fd except those in `keep` is closed (close_range), so the child holds no epoll,
+//    socket, eventfd or flock of the parent;
+//  - no core dumps; with dieWithParent, SIGKILL when the parent process dies, and it exits
+//    at once if the parent is already gone.
+// ForkChild returns once the child has done all that (the body may still be starting).
+// The body runs in the child with every signal blocked; it may only make async-signal-safe
+// calls (no malloc, no locks, no JavaScript) and must end with _exit.
+// Returns the pid, or -1 with errno set (fork's error).
+struct ChildSpec {
+  const int* keep = nullptr;  // fds the child needs (others are closed); -1 entries ignored; at most 32
+  size_t keepCount = 0;
+  bool dieWithParent = true;
+  void (*body)(void* arg) = nullptr;
+  void* arg = nullptr;
+};
+pid_t ForkChild(const ChildSpec& spec);
 
 // The state of one mapping, shared by the ArrayBuffer finalizer and the JS handle so
 // that an explicit unmap and a later GC finalizer can never both call munmap.

@@ -1,6 +1,7 @@
 // errno -> Node-style Error objects, and argument readers.
 #include "common.h"
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstring>
 
@@ -71,6 +72,46 @@ bool ReadInt(const Napi::Value& v, const char* what, int64_t* out) {
     return false;
   }
   *out = static_cast<int64_t>(d);
+  return true;
+}
+
+// A whole number in [lo, hi]; anything else throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE
+// with `range` in the message. Checked on the double, before any cast can truncate it.
+static bool ReadBounded(const Napi::Value& v, const char* what, double lo, double hi, const char* range, int64_t* out) {
+  Napi::Env env = v.Env();
+  if (!v.IsNumber()) {
+    ThrowCode(env, "ERR_INVALID_ARG_TYPE", std::string(what) + " must be a number");
+    return false;
+  }
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi) {
+    ThrowCode(env, "ERR_OUT_OF_RANGE", std::string(what) + " must be " + range);
+    return false;
+  }
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool ReadFd(const Napi::Value& v, const char* what, int* out, bool allowNone) {
+  int64_t n;
+  if (!ReadBounded(v, what, allowNone ? -1 : 0, INT_MAX,
+                   allowNone ? "-1 or a file descriptor from 0 to 2^31-1" : "a file descriptor from 0 to 2^31-1", &n))
+    return false;
+  *out = static_cast<int>(n);
+  return true;
+}
+
+bool ReadPid(const Napi::Value& v, const char* what, pid_t* out) {
+  int64_t n;
+  if (!ReadBounded(v, what, 1, INT_MAX, "a process id from 1 to 2^31-1", &n)) return false;
+  *out = static_cast<pid_t>(n);
+  return true;
+}
+
+bool ReadMode(const Napi::Value& v, const char* what, unsigned* out) {
+  int64_t n;
+  if (!ReadBounded(v, what, 0, 07777, "permission bits from 0 to 0o7777", &n)) return false;
+  *out = static_cast<unsigned>(n);
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <climits>
 
 namespace mm {
 
@@ -19,23 +20,34 @@ static bool WaitFd(int fd, short events) {
   }
 }
 
-// Gets (pointer, length) of a TypedArray/Buffer/ArrayBuffer argument.
+// Gets (pointer, length) of a TypedArray/Buffer/DataView/ArrayBuffer argument. The pointer
+// comes from the view itself (napi_get_typedarray_info / napi_get_dataview_info), never from
+// its buffer plus byteOffset: for a view over a SharedArrayBuffer, Node 20 gives no buffer
+// data pointer, and null + byteOffset would be an address somewhere in this process.
 static bool Bytes(const Napi::Value& v, uint8_t** data, size_t* len) {
+  napi_env env = v.Env();
+  void* p = nullptr;
+  size_t n = 0;
+  bool ok = false;
   if (v.IsTypedArray()) {
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    Napi::ArrayBuffer ab = t.ArrayBuffer();
-    *data = static_cast<uint8_t*>(ab.Data()) + t.ByteOffset();
-    *len = t.ByteLength();
-    return true;
+    napi_typedarray_type type;
+    size_t count = 0;
+    if (napi_get_typedarray_info(env, v, &type, &count, &p, nullptr, nullptr) == napi_ok) {
+      n = v.As<Napi::TypedArray>().ByteLength();
+      ok = true;
+    }
+  } else if (v.IsDataView()) {
+    ok = napi_get_dataview_info(env, v, &n, &p, nullptr, nullptr) == napi_ok;
+  } else if (v.IsArrayBuffer()) {
+    ok = napi_get_arraybuffer_info(env, v, &p, &n) == napi_ok;
   }
-  if (v.IsArrayBuffer()) {
-    Napi::ArrayBuffer ab = v.As<Napi::ArrayBuffer>();
-    *data = static_cast<uint8_t*>(ab.Data());
-    *len = ab.ByteLength();
-    return true;
+  if (!ok || (p == nullptr && n != 0)) {
+    ThrowCode(v.Env(), "ERR_INVALID_ARG_TYPE", "expected a Buffer, TypedArray, DataView or ArrayBuffer");
+    return false;
   }
-  ThrowCode(v.Env(), "ERR_INVALID_ARG_TYPE", "expected a Buffer, TypedArray or ArrayBuffer");
-  return false;
+  *data = static_cast<uint8_t*>(p);
+  *len = n;
+  return true;
 }
 
 // openFd(path, flags, mode) -> fd
@@ -46,8 +58,13 @@ static Napi::Value OpenFd(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  int64_t flags, mode;
-  if (!ReadInt(info[1], "flags", &flags) || !ReadInt(info[2], "mode", &mode)) return env.Undefined();
+  int64_t flags;
+  unsigned mode;
+  if (!ReadInt(info[1], "flags", &flags) || !ReadMode(info[2], "mode", &mode)) return env.Undefined();
+  if (flags < INT_MIN || flags > INT_MAX) {
+    ThrowCode(env, "ERR_OUT_OF_RANGE", "flags must be open(2) flags");
+    return env.Undefined();
+  }
   int fd;
   do fd = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC, static_cast<mode_t>(mode));
   while (fd < 0 && errno == EINTR);
@@ -62,19 +79,19 @@ static Napi::Value OpenFd(const Napi::CallbackInfo& info) {
 // may be a mapping: a page that cannot be read (a truncated file) comes back as EFAULT/EIO.
 static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int fd;
   uint8_t* data;
   size_t len;
-  if (!ReadInt(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
+  if (!ReadFd(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
   std::string path = OptString(info, 2);
   size_t done = 0;
   while (done < len) {
     size_t chunk = len - done;
     if (chunk > (1u << 30)) chunk = 1u << 30;
-    ssize_t n = write(static_cast<int>(fd), data + done, chunk);
+    ssize_t n = write(fd, data + done, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN && WaitFd(static_cast<int>(fd), POLLOUT)) continue;
+      if (errno == EAGAIN && WaitFd(fd, POLLOUT)) continue;
       ThrowErrno(env, errno, "write", path);
       return env.Undefined();
     }
@@ -86,16 +103,16 @@ static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
 // readSome(fd, bytes) -> bytes read (0 at end of input); waits when a pipe is empty.
 static Napi::Value ReadSome(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int fd;
   uint8_t* data;
   size_t len;
-  if (!ReadInt(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
+  if (!ReadFd(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
   std::string path = OptString(info, 2);
   for (;;) {
-    ssize_t n = read(static_cast<int>(fd), data, len);
+    ssize_t n = read(fd, data, len);
     if (n >= 0) return Napi::Number::New(env, static_cast<double>(n));
     if (errno == EINTR) continue;
-    if (errno == EAGAIN && WaitFd(static_cast<int>(fd), POLLIN)) continue;
+    if (errno == EAGAIN && WaitFd(fd, POLLIN)) continue;
     ThrowErrno(env, errno, "read", path);
     return env.Undefined();
   }
@@ -104,11 +121,16 @@ static Napi::Value ReadSome(const Napi::CallbackInfo& info) {
 // flock(fd, op, path?) with op a LOCK_* combination.
 static Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd, op;
-  if (!ReadInt(info[0], "fd", &fd) || !ReadInt(info[1], "op", &op)) return env.Undefined();
+  int fd;
+  int64_t op;
+  if (!ReadFd(info[0], "fd", &fd) || !ReadInt(info[1], "op", &op)) return env.Undefined();
+  if ((op & ~static_cast<int64_t>(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) != 0) {
+    ThrowCode(env, "ERR_OUT_OF_RANGE", "op must be a LOCK_* combination");
+    return env.Undefined();
+  }
   std::string path = OptString(info, 2);
   int r;
-  do r = flock(static_cast<int>(fd), static_cast<int>(op));
+  do r = flock(fd, static_cast<int>(op));
   while (r != 0 && errno == EINTR);
   if (r != 0) ThrowErrno(env, errno, "flock", path);
   return env.Undefined();
@@ -118,13 +140,13 @@ static Napi::Value Flock(const Napi::CallbackInfo& info) {
 // cannot hit a missing block (SIGBUS); a full filesystem answers ENOSPC here instead.
 static Napi::Value Allocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int fd;
   uint64_t off, len;
-  if (!ReadInt(info[0], "fd", &fd) || !ReadSize(info[1], "offset", &off) || !ReadSize(info[2], "length", &len))
+  if (!ReadFd(info[0], "fd", &fd) || !ReadSize(info[1], "offset", &off) || !ReadSize(info[2], "length", &len))
     return env.Undefined();
   std::string path = OptString(info, 3);
   if (len == 0) return env.Undefined();
-  int r = posix_fallocate(static_cast<int>(fd), static_cast<off_t>(off), static_cast<off_t>(len));
+  int r = posix_fallocate(fd, static_cast<off_t>(off), static_cast<off_t>(len));
   if (r != 0) ThrowErrno(env, r, "fallocate", path);
   return env.Undefined();
 }
