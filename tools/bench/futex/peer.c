@@ -8,8 +8,11 @@
  *                                                print how many were woken.
  *   peer ping FILE OFFSET ROUNDS                 ping-pong with a "pong" peer through the word:
  *   peer pong FILE OFFSET ROUNDS                 ping stores 2i+1 and sleeps until 2i+2; pong
- *                                                sleeps until 2i+1 and stores 2i+2. ping prints
- *                                                "ROUNDS ns-per-round-trip".
+ *                                                sleeps until 2i+1 and stores 2i+2. After
+ *                                                WARMUP untimed rounds (which also wait for
+ *                                                the other side to start), ping times ROUNDS
+ *                                                rounds and prints "ROUNDS ns-per-round-trip".
+ *                                                The word must start at 0.
  *
  * Shared futexes (no FUTEX_PRIVATE_FLAG): the key is the object and offset, so another process
  * mapping the same object at any address meets us on the same futex.
@@ -28,6 +31,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#define WARMUP 1000u
 
 static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *ts) {
   return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
@@ -105,8 +110,10 @@ int main(int argc, char **argv) {
     printf("%ld\n", r);
   } else if (!strcmp(mode, "ping") || !strcmp(mode, "pong")) {
     int ping = !strcmp(mode, "ping");
-    int64_t t0 = now_ns();
-    for (uint32_t i = 0; i < (uint32_t)arg; i++) {
+    uint32_t total = WARMUP + (uint32_t)arg;
+    int64_t t0 = 0;
+    for (uint32_t i = 0; i < total; i++) {
+      if (i == WARMUP) t0 = now_ns();
       if (ping) {
         store(w, 2 * i + 1);
         wake(w, 1);
