@@ -1,6 +1,6 @@
 import { binding } from './native.js';
 import { Mapping } from './map.js';
-import { MmError } from './errors.js';
+import { MmError, isSystemError } from './errors.js';
 
 /**
  * What a futex wait ended with (the words of `Atomics.wait`):
@@ -62,6 +62,23 @@ function checkTimeout(v: unknown): number | undefined {
   return v;
 }
 
+/** Names the mapping's file or object in a system error from the addon (`futex: Bad address` → `/x: Bad address`). */
+function named<T>(mapping: Mapping, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw withPath(mapping, e);
+  }
+}
+
+function withPath(mapping: Mapping, e: unknown): unknown {
+  if (mapping.path !== undefined && isSystemError(e) && e.path === undefined) {
+    e.message = e.message.replace(/^[^:]*:/, `${mapping.path}:`);
+    e.path = mapping.path;
+  }
+  return e;
+}
+
 function abortError(reason: unknown): Error {
   const e = new Error('The operation was aborted', { cause: reason }) as Error & { code: string };
   e.name = 'AbortError';
@@ -93,7 +110,7 @@ function abortError(reason: unknown): Error {
  * The mapping must be `shared` (`ERR_MM_FUTEX_PRIVATE` otherwise) and `rw`
  * (`ERR_MM_FUTEX_ACCESS`), the word 4-byte aligned in the file (`ERR_MM_FUTEX_ALIGN`) and
  * inside the mapping (`ERR_OUT_OF_RANGE`). A page that is gone (the file was truncated) is
- * an `EFAULT` error, never a SIGBUS.
+ * an `EFAULT` error, never a SIGBUS (for {@link futexWake} too).
  *
  * @param expected the value the word is expected to hold, signed or unsigned 32-bit.
  */
@@ -101,7 +118,7 @@ export function futexWait(mapping: Mapping, offset: number, expected: number, op
   checkWord(mapping, offset, 'futexWait');
   const value = checkExpected(expected);
   const timeout = checkTimeout(options.timeout);
-  return binding.futexWait(mapping.handle, offset, value, timeout) as FutexWaitResult;
+  return named(mapping, () => binding.futexWait(mapping.handle, offset, value, timeout) as FutexWaitResult);
 }
 
 /**
@@ -131,7 +148,7 @@ export function futexWaitAsync(mapping: Mapping, offset: number, expected: numbe
   try {
     started = binding.futexWaitAsync(mapping.handle, offset, expected, checkTimeout(options.timeout), !!options.ref);
   } catch (e) {
-    return Promise.reject(e);
+    return Promise.reject(withPath(mapping, e));
   }
   const { id, promise } = started;
   let retry: ReturnType<typeof setInterval> | undefined;
@@ -154,7 +171,7 @@ export function futexWaitAsync(mapping: Mapping, offset: number, expected: numbe
     },
     (e: unknown) => {
       done();
-      throw e;
+      throw withPath(mapping, e);
     },
   );
 }
@@ -170,7 +187,7 @@ export function futexWake(mapping: Mapping, offset: number, count: number = Infi
   if (count !== Infinity && (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)) {
     throw new MmError('ERR_OUT_OF_RANGE', `count must be a whole number or Infinity (got ${String(count)})`);
   }
-  return binding.futexWake(mapping.handle, offset, count === Infinity ? 0x7fffffff : count);
+  return named(mapping, () => binding.futexWake(mapping.handle, offset, count === Infinity ? 0x7fffffff : count));
 }
 
 /** Asynchronous futex waits still pending in this thread (diagnostics and tests). */

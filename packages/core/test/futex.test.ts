@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, truncateSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -157,6 +157,16 @@ describe('futexWait and futexWaitAsync', () => {
     expect(text).toContain('fs.promises still works');
     ac.abort();
     expect(await Promise.all(waits)).toEqual(Array(8).fill('AbortError'));
+  });
+
+  it('a word whose page is gone (the file was truncated under the mapping) is an EFAULT error, not a SIGBUS', async () => {
+    const p = wordFile('truncated.bin');
+    const m = openMapping(p, { access: 'rw' });
+    truncateSync(p, 0);
+    expect(errorCode(() => futexWait(m, 0, 0, { timeout: 1000 }))).toBe('EFAULT');
+    expect(errorCode(() => futexWake(m, 0))).toBe('EFAULT');
+    await expect(futexWaitAsync(m, 0, 0, { timeout: 1000 })).rejects.toMatchObject({ code: 'EFAULT', syscall: 'futex', path: p, message: `${p}: Bad address` });
+    m.unmap();
   });
 
   it('refuses misaligned words, private and read-only mappings, words outside the mapping, unmapped mappings', () => {

@@ -162,7 +162,13 @@ export class Counter {
    * counter is private.
    */
   wake(): void {
-    if (this.mapping.sharing === 'shared') futexWake(this.mapping, 0);
+    if (this.mapping.sharing !== 'shared') return;
+    try {
+      futexWake(this.mapping, 0);
+    } catch (e) {
+      // EFAULT: the file was cut short under the counter; the next access reports that.
+      if (!isSystemError(e) || e.code !== 'EFAULT') throw e;
+    }
   }
 
   /**

@@ -79,7 +79,12 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
   // Players sleep on the state word's futex until the game starts: wake them on every change
   // of it (and when a side is freed, so a waiting player re-checks its pid).
   const wakePlayers = (): void => {
-    if (mapping.mapped) futexWake(mapping, OFFSET.state);
+    try {
+      if (mapping.mapped) futexWake(mapping, OFFSET.state);
+    } catch (e) {
+      // EFAULT: someone cut the object short; the players find out from their own checks.
+      if (!isSystemError(e) || e.code !== 'EFAULT') throw e;
+    }
   };
   // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
   // with 141), still end the game for the players and remove the object.
