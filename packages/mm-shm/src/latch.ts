@@ -4,8 +4,8 @@
  * Also the doorbell mm-shm's writers ring: after a change they wake whoever sleeps on the
  * object's first word (offset 0), which is where `watch` sleeps.
  */
-import { closeSync, fstatSync } from 'node:fs';
-import { fromNodeError, futexWaitAsync, futexWake, MmError, openMapping, shmOpen } from '@mm/core';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { fromNodeError, futexWaitAsync, futexWake, isSystemError, MmError, openMapping, shmOpen } from '@mm/core';
 import type { Mapping } from '@mm/core';
 import { UsageError } from '@mm/core/cli';
 
@@ -72,16 +72,30 @@ export interface WaitWordResult {
  * at any moment is never missed; a wake-up that leaves the condition false is slept through.
  */
 export async function waitWord(name: string, options: WaitWordOptions = {}): Promise<WaitWordResult> {
-  const m = openWord(name, options.offset ?? 0);
+  const offset = options.offset ?? 0;
+  const m = openWord(name, offset);
+  // The word is read with pread, never through the mapping: another process cutting the
+  // object short then makes a short read (an error message), not a SIGBUS.
+  const h = shmOpen(name, { access: 'r' });
   try {
-    const word = new Int32Array(m.buffer, 0, 1);
+    const read = (): number => {
+      const b = Buffer.alloc(4);
+      let got = 0;
+      try {
+        got = readSync(h.fd, b, 0, 4, offset);
+      } catch (e) {
+        throw fromNodeError(e, h.name);
+      }
+      if (got < 4) throw new MmError('ERR_MM_SHORT', `${h.name}: the object was cut short under the word at offset ${offset}`);
+      return b.readInt32LE(0);
+    };
     const until = options.until;
-    const stay = until === undefined ? (options.while ?? Atomics.load(word, 0)) : undefined;
+    const stay = until === undefined ? (options.while ?? read()) : undefined;
     const done = (v: number): boolean => (until !== undefined ? v === until : v !== stay);
     const deadline = options.timeout === undefined ? Infinity : Date.now() + options.timeout;
     const recheck = options.recheck ?? 1000;
     for (;;) {
-      const value = Atomics.load(word, 0);
+      const value = read();
       if (done(value)) return { outcome: 'done', value };
       if (options.signal?.aborted) return { outcome: 'stopped', value };
       const left = deadline - Date.now();
@@ -89,11 +103,13 @@ export async function waitWord(name: string, options: WaitWordOptions = {}): Pro
       try {
         await futexWaitAsync(m, 0, value, { timeout: Math.min(left, recheck), signal: options.signal, ref: true });
       } catch (e) {
-        if ((e as Error).name === 'AbortError') return { outcome: 'stopped', value: Atomics.load(word, 0) };
+        if ((e as Error).name === 'AbortError') return { outcome: 'stopped', value: read() };
+        if (isSystemError(e) && e.code === 'EFAULT') read(); // the page is gone: say so
         throw e;
       }
     }
   } finally {
+    closeSync(h.fd);
     m.unmap();
   }
 }

@@ -2,7 +2,7 @@
 // watch woken by mm-shm's writers instead of waiting for its next poll.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { futexWake } from '@mm/core';
 import { binDir, runBash } from '../../../tools/testkit/index.js';
 import { openWord } from '../src/latch.js';
@@ -94,6 +94,20 @@ describe('mm-shm wait and wake', () => {
     const missing = await shm(['wake', `${n}_none`, '--set', '1']);
     expect([missing.code, missing.stderr]).toEqual([1, `mm-shm: ${n}_none: No such file or directory\n`]);
     expect(readFileSync(`/dev/shm/${n}`)).toEqual(Buffer.alloc(8));
+    await shm(['rm', n]);
+  });
+});
+
+describe('a hostile neighbour', () => {
+  it('another process cuts the object short under a sleeping `wait`: one line, exit 1, no SIGBUS', async () => {
+    const n = newName();
+    await shm(['create', n, '--size', '64']);
+    const waiter = shm(['wait', n, '--offset', '32', '--until', '5']);
+    expect(await sleepers(n, 32, 1)).toBe(1);
+    truncateSync(`/dev/shm/${n}`, 0);
+    const r = await waiter;
+    expect(r.signal).toBeNull();
+    expect([r.code, r.stdout.toString(), r.stderr]).toEqual([1, '', `mm-shm: ${n}: the object was cut short under the word at offset 32\n`]);
     await shm(['rm', n]);
   });
 });
