@@ -6,7 +6,8 @@
 // so no code here ever dereferences the mapping: a vanished page is an EFAULT error, not a
 // SIGBUS.
 //
-// The asynchronous wait runs on a thread of its own (never a libuv pool thread) that sleeps
+// The asynchronous wait runs on a waiter thread of this addon's own (never a libuv pool
+// thread; one per wait pending at the same time, kept for the next wait) that sleeps
 // in futex(2) on a private alias of the word's page, made with mremap(old_size = 0). The alias
 // maps the same shared pages, so it is the same futex, and it stays valid even when the
 // caller unmaps its mapping while the wait is pending. The result comes back through an
@@ -22,10 +23,14 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <ctime>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace mm {
 
@@ -141,27 +146,32 @@ struct Wait {
   std::atomic<bool> done{false};
   int outcome = kOk;
   int err = 0;
-  std::thread thread;
   napi_threadsafe_function tsfn = nullptr;
   napi_deferred deferred = nullptr;
 };
 
-// Per-environment state (a Worker has its own), touched only on that environment's JS thread.
+// Per-environment state (a Worker has its own). `next` and `waits` are touched only on that
+// environment's JS thread; the queue of waits for the waiter threads is guarded by `mu`.
 struct Registry {
   uint64_t next = 1;
   std::unordered_map<uint64_t, std::shared_ptr<Wait>> waits;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<Wait>> queue;
+  std::vector<std::thread> threads;
+  size_t idle = 0;  // waiter threads not running a wait
+  bool closing = false;
 };
 
-// Wakes the waiter thread until it has noticed the cancel flag, then joins it. Repeating the
-// wake closes the window in which the thread has checked the flag but not yet slept.
-void CancelAndJoin(Wait* w) {
+// Wakes the waiter thread until it has noticed the cancel flag. Repeating the wake closes
+// the window in which the thread has checked the flag but not yet slept.
+void CancelAndWait(Wait* w) {
   w->cancel.store(true, std::memory_order_release);
   while (!w->done.load(std::memory_order_acquire)) {
     Futex(w->word, FUTEX_WAKE_BITSET, INT_MAX, nullptr, w->bitset);
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, nullptr);
   }
-  if (w->thread.joinable()) w->thread.join();
 }
 
 void Release(Wait* w) {
@@ -169,12 +179,20 @@ void Release(Wait* w) {
   w->alias = nullptr;
 }
 
+// Environment teardown: waits not yet picked up are dropped, running ones cancelled, every
+// waiter thread joined, every alias unmapped.
 void Cleanup(void* arg) {
   auto* reg = static_cast<Registry*>(arg);
-  for (auto& kv : reg->waits) {
-    CancelAndJoin(kv.second.get());
-    Release(kv.second.get());
+  {
+    std::lock_guard<std::mutex> lock(reg->mu);
+    reg->closing = true;
+    for (auto& w : reg->queue) w->done.store(true, std::memory_order_release);
+    reg->queue.clear();
   }
+  reg->cv.notify_all();
+  for (auto& kv : reg->waits) CancelAndWait(kv.second.get());
+  for (auto& t : reg->threads) t.join();
+  for (auto& kv : reg->waits) Release(kv.second.get());
   reg->waits.clear();
   delete reg;
 }
@@ -189,8 +207,7 @@ void Deliver(napi_env env, napi_value, void* context, void* data) {
   if (it == reg->waits.end()) return;
   std::shared_ptr<Wait> w = it->second;
   reg->waits.erase(it);
-  if (w->thread.joinable()) w->thread.join();
-  Release(w.get());
+  Release(w.get());  // the waiter thread set `done` before queueing this call: it is off the alias
   Napi::Env e(env);
   Napi::HandleScope scope(e);
   if (w->outcome == kFailed) {
@@ -211,9 +228,25 @@ void RunWaiter(std::shared_ptr<Wait> w) {
   napi_threadsafe_function tsfn = w->tsfn;
   void* data = reinterpret_cast<void*>(static_cast<uintptr_t>(w->id));
   w->done.store(true, std::memory_order_release);
-  // After `done` the JS thread may join; `w` stays alive until this function returns.
+  // After `done` the JS thread may unmap the alias; `w` stays alive until this returns.
   if (napi_call_threadsafe_function(tsfn, data, napi_tsfn_nonblocking) != napi_closing) {
     napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+  }
+}
+
+// A waiter thread: runs queued waits one after another until the environment closes.
+void WaiterThread(Registry* reg) {
+  std::unique_lock<std::mutex> lock(reg->mu);
+  for (;;) {
+    reg->cv.wait(lock, [reg] { return reg->closing || !reg->queue.empty(); });
+    if (reg->closing) return;
+    std::shared_ptr<Wait> w = std::move(reg->queue.front());
+    reg->queue.pop_front();
+    reg->idle--;
+    lock.unlock();
+    RunWaiter(std::move(w));
+    lock.lock();
+    reg->idle++;
   }
 }
 
@@ -291,14 +324,24 @@ Napi::Value FutexWaitAsync(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (!ref) napi_unref_threadsafe_function(env, w->tsfn);
-  try {
-    w->thread = std::thread(RunWaiter, w);
-  } catch (...) {
-    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
-    Release(w.get());
-    ThrowErrno(env, EAGAIN, "pthread_create");
-    return env.Undefined();
+  {
+    std::lock_guard<std::mutex> lock(reg->mu);
+    reg->queue.push_back(w);
+    if (reg->idle < reg->queue.size()) {
+      // Every waiter thread is busy: one more (it stays for later waits).
+      try {
+        reg->threads.emplace_back(WaiterThread, reg);
+        reg->idle++;
+      } catch (...) {
+        reg->queue.pop_back();
+        napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+        Release(w.get());
+        ThrowErrno(env, EAGAIN, "pthread_create");
+        return env.Undefined();
+      }
+    }
   }
+  reg->cv.notify_one();
   reg->waits.emplace(w->id, w);
   Napi::Object out = Napi::Object::New(env);
   out.Set("id", Napi::Number::New(env, static_cast<double>(w->id)));
