@@ -27,6 +27,8 @@ export interface FutexWaitAsyncOptions extends FutexWaitOptions {
   ref?: boolean;
 }
 
+const RESULTS: readonly FutexWaitResult[] = ['ok', 'not-equal', 'timed-out'];
+
 function checkWord(mapping: Mapping, offset: number, what: string): void {
   if (!(mapping instanceof Mapping)) throw new MmError('ERR_INVALID_ARG_TYPE', `${what}: expected a Mapping`);
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
@@ -38,7 +40,6 @@ function checkWord(mapping: Mapping, offset: number, what: string): void {
   if (mapping.access !== 'rw') {
     throw new MmError('ERR_MM_FUTEX_ACCESS', `${mapping.path ?? 'mapping'}: a futex needs a read-write mapping (this one is ${mapping.access})`);
   }
-  if (!mapping.mapped && mapping.length !== 0) throw new MmError('ERR_MM_UNMAPPED', 'the mapping has been unmapped');
   if (offset + 4 > mapping.length) {
     throw new MmError('ERR_OUT_OF_RANGE', `offset ${offset}: a 4-byte word there lies outside the mapping (${mapping.length} bytes)`);
   }
@@ -63,14 +64,6 @@ function checkTimeout(v: unknown): number | undefined {
 }
 
 /** Names the mapping's file or object in a system error from the addon (`futex: Bad address` → `/x: Bad address`). */
-function named<T>(mapping: Mapping, call: () => T): T {
-  try {
-    return call();
-  } catch (e) {
-    throw withPath(mapping, e);
-  }
-}
-
 function withPath(mapping: Mapping, e: unknown): unknown {
   if (mapping.path !== undefined && isSystemError(e) && e.path === undefined) {
     e.message = e.message.replace(/^[^:]*:/, `${mapping.path}:`);
@@ -118,7 +111,11 @@ export function futexWait(mapping: Mapping, offset: number, expected: number, op
   checkWord(mapping, offset, 'futexWait');
   const value = checkExpected(expected);
   const timeout = checkTimeout(options.timeout);
-  return named(mapping, () => binding.futexWait(mapping.handle, offset, value, timeout) as FutexWaitResult);
+  try {
+    return RESULTS[binding.futexWait(mapping.handle, offset, value, timeout)];
+  } catch (e) {
+    throw withPath(mapping, e);
+  }
 }
 
 /**
@@ -187,7 +184,11 @@ export function futexWake(mapping: Mapping, offset: number, count: number = Infi
   if (count !== Infinity && (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)) {
     throw new MmError('ERR_OUT_OF_RANGE', `count must be a whole number or Infinity (got ${String(count)})`);
   }
-  return named(mapping, () => binding.futexWake(mapping.handle, offset, count === Infinity ? 0x7fffffff : count));
+  try {
+    return binding.futexWake(mapping.handle, offset, count === Infinity ? 0x7fffffff : count);
+  } catch (e) {
+    throw withPath(mapping, e);
+  }
 }
 
 /** Asynchronous futex waits still pending in this thread (diagnostics and tests). */

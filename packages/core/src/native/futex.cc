@@ -250,7 +250,7 @@ void WaiterThread(Registry* reg) {
   }
 }
 
-// futexWait(handle, offset, expected, timeoutMs?) -> "ok" | "not-equal" | "timed-out".
+// futexWait(handle, offset, expected, timeoutMs?) -> 0 ok | 1 not-equal | 2 timed-out.
 // Blocks the calling thread in FUTEX_WAIT (EINTR is retried against the same deadline).
 Napi::Value FutexWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -267,7 +267,7 @@ Napi::Value FutexWait(const Napi::CallbackInfo& info) {
     ThrowErrno(env, err, "futex");
     return env.Undefined();
   }
-  return Napi::String::New(env, OutcomeName(o));
+  return Napi::Number::New(env, o);  // 0 ok, 1 not-equal, 2 timed-out: a number is cheaper than a string
 }
 
 // futexWake(handle, offset, count) -> waiters woken (in every process).
