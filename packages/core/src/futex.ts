@@ -119,8 +119,9 @@ export function futexWait(mapping: Mapping, offset: number, expected: number, op
 }
 
 /**
- * The asynchronous {@link futexWait}: the event loop keeps running while a native thread of
- * its own (never a libuv pool thread, so `fs` and `dns` are not starved) sleeps on the word.
+ * The asynchronous {@link futexWait}: the event loop keeps running while a waiter thread of
+ * core's own (never a libuv pool thread, so `fs` and `dns` are not starved; one per wait
+ * pending at a time, reused by later waits) sleeps on the word.
  * Resolves to `ok`, `not-equal` or `timed-out`, with the same caveats: re-read the word and
  * wait again in a loop.
  *
