@@ -9,7 +9,8 @@
         "src/native/shm.cc",
         "src/native/io.cc",
         "src/native/fork.cc",
-        "src/native/loops.cc"
+        "src/native/loops.cc",
+        "src/native/futex.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -15,6 +15,8 @@ export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalNam
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
 export { incrementLoop, pullLoop } from './loops.js';
 export type { IncrementOptions, PullOptions } from './loops.js';
+export { futexWait, futexWaitAsync, futexWake, futexPendingWaits } from './futex.js';
+export type { FutexWaitResult, FutexWaitOptions, FutexWaitAsyncOptions } from './futex.js';
 export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, readMapsText, readProcBytes, mappingKind, codeFiles, processExe, findMapping } from './procmaps.js';
 export type { MapsEntry, SmapsEntry, MappingKind } from './procmaps.js';
 export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';

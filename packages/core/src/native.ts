@@ -39,6 +39,11 @@ interface Binding {
   waitChild(pid: number): Promise<ChildStatus>;
   incrementLoop(handle: NativeMapHandle, offset: number, width: 32 | 64, atomic: boolean, count: number): number | bigint;
   pullLoop(handle: NativeMapHandle, positionOffset: number, stopOffset: number, step: number, atomic: boolean, max: number): number;
+  futexWait(handle: NativeMapHandle, offset: number, expected: number, timeoutMs?: number): 0 | 1 | 2;
+  futexWake(handle: NativeMapHandle, offset: number, count: number): number;
+  futexWaitAsync(handle: NativeMapHandle, offset: number, expected: number, timeoutMs: number | undefined, ref: boolean): { id: number; promise: Promise<string> };
+  futexCancel(id: number): boolean;
+  futexPending(): number;
   strerror(errno: number): string;
   constants: Record<string, number>;
 }

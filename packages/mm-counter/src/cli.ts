@@ -29,6 +29,7 @@ await runCli('mm-counter', async (argv) => {
     .addOption(new Option('--get', 'print the value and exit').conflicts(['set', 'add', 'count', 'sync', 'private']))
     .addOption(new Option('--set <N>', 'store N (one atomic store)').argParser(valueArg('value')).conflicts(['add', 'count', 'sync']))
     .addOption(new Option('--add <N>', 'one atomic add of N; print the result').argParser(valueArg('addend')).conflicts(['count', 'sync']))
+    .addOption(new Option('--wait-for <N>', 'then sleep until the counter is at least N and print it (alone: no increments); a barrier for jobs started with &').argParser(valueArg('value')).conflicts(['get', 'private']))
     .option('--json', 'print one JSON object: file, count, sync, start, end, elapsed_ms, ns_per_increment')
     .addHelpText(
       'after',
@@ -41,7 +42,9 @@ Examples:
   mm-counter /tmp/counter.bin                      # 10^9 racy increments
   for i in 1 2 3; do mm-counter /tmp/counter.bin & done; wait
   mm-counter /tmp/counter.bin -n 1e6 --sync atomic # exact under contention
-  mm-counter /tmp/counter.bin --add 1              # count jobs from a shell script`,
+  mm-counter /tmp/counter.bin --add 1              # count jobs from a shell script
+  for i in $(seq 10); do mm-counter /tmp/c.bin --wait-for 10 & done   # 10 sleepers…
+  for i in $(seq 10); do mm-counter /tmp/c.bin --add 1; done; wait     # …released at 10`,
     )
     .action(async (file: string, raw: Record<string, unknown>) => {
       const options: CounterCliOptions = {
@@ -53,6 +56,8 @@ Examples:
         set: raw.set as bigint | undefined,
         add: raw.add as bigint | undefined,
         json: raw.json === true,
+        waitFor: raw.waitFor as bigint | undefined,
+        counting: program.getOptionValueSource('count') !== 'default',
       };
       status = await runCounter(file, options);
     });

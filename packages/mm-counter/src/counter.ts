@@ -4,7 +4,7 @@
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
 import { constants as fs, closeSync, fstatSync, unlinkSync } from 'node:fs';
-import { allocate, fromNodeError, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount } from '@mm/core';
+import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount } from '@mm/core';
 import type { Mapping } from '@mm/core';
 
 /** Width of the counter in bits: 32 (int32, 4 bytes, `od -t d4`) or 64 (int64, 8 bytes, `od -t d8`). */
@@ -138,7 +138,9 @@ export class Counter {
   /** Atomically stores `value` (which must fit the width) and returns the value it replaced. */
   set(value: bigint): bigint {
     checkCounterValue(this.width, value);
-    return this.i32 ? BigInt(Atomics.exchange(this.i32, 0, Number(value))) : Atomics.exchange(this.i64!, 0, value);
+    const previous = this.i32 ? BigInt(Atomics.exchange(this.i32, 0, Number(value))) : Atomics.exchange(this.i64!, 0, value);
+    this.wake();
+    return previous;
   }
 
   /**
@@ -150,7 +152,46 @@ export class Counter {
     const before = this.i32 ? BigInt(Atomics.add(this.i32, 0, Number(delta))) : Atomics.add(this.i64!, 0, delta);
     const exact = before + delta;
     const after = wrapTo(this.width, exact);
+    this.wake();
     return { before, after, wrapped: after !== exact };
+  }
+
+  /**
+   * Wakes every process sleeping in {@link Counter.waitFor} (or in futex(2) on the counter's
+   * first 32-bit word). Set, add and every chunk of a count call it; nothing to do when the
+   * counter is private.
+   */
+  wake(): void {
+    if (this.mapping.sharing !== 'shared') return;
+    try {
+      futexWake(this.mapping, 0);
+    } catch (e) {
+      // EFAULT: the file was cut short under the counter; the next access reports that.
+      if (!isSystemError(e) || e.code !== 'EFAULT') throw e;
+    }
+  }
+
+  /**
+   * Sleeps (no CPU) until the counter is at least `target` and returns the value seen then.
+   * It sleeps on a futex on the counter's first 32-bit word, woken by mm-counter's set, add
+   * and count chunks; a writer that never wakes (the C reference, a plain store) is noticed
+   * by a re-check every `recheckMs` (default 1000). Returns undefined when `signal` aborts.
+   */
+  async waitFor(target: bigint, options: { signal?: AbortSignal; recheckMs?: number } = {}): Promise<bigint | undefined> {
+    const low = this.i32 ?? new Int32Array(this.mapping.buffer, 0, 1);
+    for (;;) {
+      if (options.signal?.aborted) return undefined;
+      // The low word first: a change after this load makes the futex wait return at once.
+      const word = Atomics.load(low, 0);
+      const value = this.get();
+      if (value >= target) return value;
+      try {
+        await futexWaitAsync(this.mapping, 0, word, { signal: options.signal, ref: true, timeout: options.recheckMs ?? 1000 });
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') return undefined;
+        throw e;
+      }
+    }
   }
 
   /**
@@ -180,6 +221,7 @@ export class Counter {
       value = next;
       done += n;
       if (ms > 0) chunk = Math.round(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, (chunk * target) / ms)));
+      this.wake();
       options.onProgress?.(done, value);
       if (done < options.count) await yieldToEvents();
     }

@@ -27,6 +27,10 @@ export interface CounterCliOptions {
   add?: bigint;
   /** `--json`: one JSON object instead of the bare value. */
   json?: boolean;
+  /** `--wait-for N`: after the run (if any), sleep until the counter is at least N. */
+  waitFor?: bigint;
+  /** True when the command line asked for increments (`-n`); with `--wait-for` alone none are made. */
+  counting?: boolean;
 }
 
 /** Where the command writes its data (stdout unless a test passes another sink); notes go to stderr. */
@@ -66,23 +70,53 @@ export async function runCounter(file: string, options: CounterCliOptions, io: C
   }
   if (options.set !== undefined) checkCounterValue(width, options.set);
   if (options.add !== undefined) checkCounterValue(width, options.add, 'addend');
+  if (options.waitFor !== undefined) checkCounterValue(width, options.waitFor);
   const counter = openCounter(file, { width, private: options.private });
   try {
+    let status = 0;
     if (options.set !== undefined) {
       const previous = counter.set(options.set);
       if (options.json) io.out(jsonLine({ file, width, private: counter.private, previous, value: options.set }));
-      return 0;
-    }
-    if (options.add !== undefined) {
+    } else if (options.add !== undefined) {
       const r = counter.add(options.add);
       if (r.wrapped) warn(PROG, wrapNote(file, width, options.add < 0n));
       io.out(options.json ? jsonLine({ file, width, private: counter.private, add: options.add, previous: r.before, value: r.after, wrapped: r.wrapped }) : `${r.after}\n`);
-      return 0;
+    } else if (options.waitFor === undefined || options.counting !== false) {
+      status = await countWithSignals(counter, file, options, io);
     }
-    return await countWithSignals(counter, file, options, io);
+    if (options.waitFor === undefined || status !== 0) return status;
+    return await waitWithSignals(counter, file, options.waitFor, options, io);
   } finally {
     counter.close();
   }
+}
+
+/**
+ * `--wait-for N`: sleeps until the counter is at least N, prints the value seen then (when
+ * nothing else was printed) and returns 0, or 128+N when a signal stopped the wait.
+ */
+async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: string, target: bigint, options: CounterCliOptions, io: CounterIo): Promise<number> {
+  const stop = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    caught ??= signal;
+    stop.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  let value: bigint | undefined;
+  try {
+    value = await counter.waitFor(target, { signal: stop.signal });
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+  if (value === undefined) {
+    warn(PROG, `${caught ?? 'stopped'}: stopped waiting for ${target} (the counter is at ${counter.get()})`);
+    return caught ? 128 + signalNumber(caught) : 1;
+  }
+  const printed = options.set !== undefined ? options.json : options.add !== undefined || options.counting !== false;
+  if (!printed) io.out(options.json ? jsonLine({ file, width: options.width, wait_for: target, value }) : `${value}\n`);
+  return 0;
 }
 
 async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asNobody, binDir, binPath, haveCommand, runBash, runBin, tempDir } from '../../../tools/testkit/index.js';
+import { futexWake, openMapping } from '@mm/core';
 
 const tmp = tempDir('mm-counter-cli-');
 const bins = binDir();
@@ -383,5 +384,61 @@ describe('bad input', () => {
     expect(h.stdout.toString()).toContain('--sync <mode>');
     const v = await runBin(bin, ['--version']);
     expect(v.stdout.toString()).toBe('0.1.0\n');
+  });
+});
+
+describe('--wait-for: a barrier for background jobs', () => {
+  it('10 background `mm-counter --wait-for 10` sleep until the 10th `--add 1`, then all are released with 10', async () => {
+    const dir = join(tmp.path, `barrier-${n++}`);
+    mkdirSync(dir);
+    const f = join(dir, 'count.bin');
+    writeFileSync(f, Buffer.alloc(4));
+    const script = `
+      cd ${JSON.stringify(dir)}
+      for i in $(seq 10); do (mm-counter count.bin --wait-for 10 > out.$i; echo $? > rc.$i) & done
+      while [ ! -e go ]; do sleep 0.05; done
+      for i in $(seq 9); do mm-counter count.bin --add 1 > /dev/null; done
+      sleep 0.5
+      echo "released before the 10th: $(ls rc.* 2>/dev/null | wc -l)"
+      mm-counter count.bin --add 1 > /dev/null
+      wait
+      echo "exits: $(cat rc.* | sort | uniq -c | xargs)"
+      echo "printed: $(cat out.* | sort | uniq -c | xargs)"`;
+    const run = sh(script);
+    // Every waiter asleep on the counter's futex: a wake-up with the value unchanged reaches all
+    // ten (they re-check, still below 10, and sleep again).
+    const m = openMapping(f, { access: 'rw' });
+    let asleep = 0;
+    for (let i = 0; i < 3000 && asleep < 10; i++) {
+      asleep = Math.max(asleep, futexWake(m, 0));
+      if (asleep < 10) await new Promise((r) => setTimeout(r, 10));
+    }
+    m.unmap();
+    writeFileSync(join(dir, 'go'), '');
+    const r = await run;
+    expect(asleep).toBe(10);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('released before the 10th: 0\nexits: 10 0\nprinted: 10 10\n');
+    expect(int32(f)).toBe(10);
+  });
+
+  it('with -n it counts first, then waits; a writer that never wakes is still noticed; Ctrl-C stops a wait with 130', async () => {
+    const f = fresh();
+    const r = await sh(`mm-counter ${f} -n 1000 --sync atomic --wait-for 1000; mm-counter ${f} --wait-for 5 --json`);
+    expect(r.stdout.toString()).toBe(`1000\n{"file":"${f}","width":32,"wait_for":5,"value":1000}\n`);
+    // A plain store (no wake-up) is seen by the periodic re-check.
+    const waiting = sh(`mm-counter ${f} --wait-for 2000`);
+    await new Promise((res) => setTimeout(res, 300));
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(2000);
+    writeFileSync(f, b);
+    const w = await waiting;
+    expect(w.code).toBe(0);
+    expect(w.stdout.toString()).toBe('2000\n');
+    const stopped = await sh(`mm-counter ${f} --wait-for 3000 & sleep 0.5; kill -INT $!; wait $!; echo "exit $?"`);
+    expect(stopped.stdout.toString()).toBe('exit 130\n');
+    expect(stopped.stderr).toBe('mm-counter: SIGINT: stopped waiting for 3000 (the counter is at 2000)\n');
+    const bad = await sh(`mm-counter ${f} --wait-for 5 --private; echo "exit $?"`);
+    expect(bad.stdout.toString()).toBe('exit 2\n');
   });
 });

@@ -8,7 +8,7 @@
 import { closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { allocate, isSystemError, MmError, openMapping, shmUnlink, SHM_DIR, type Mapping } from '@mm/core';
+import { allocate, futexWake, isSystemError, MmError, openMapping, shmUnlink, SHM_DIR, type Mapping } from '@mm/core';
 import { octalMode } from './format.js';
 import { objectState, openForWriting } from './objects.js';
 
@@ -125,6 +125,7 @@ export async function runArbiter(options: ArbiterOptions = {}): Promise<ArbiterR
     const end = m.bytes.write(text, 0, 'latin1');
     m.bytes.fill(0, end, Math.max(end, written));
     written = end;
+    futexWake(m, 0); // the doorbell: mm-shm watch and wait sleep on the first word
     contents.push(text);
   };
   try {

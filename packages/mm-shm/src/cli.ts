@@ -2,11 +2,12 @@
 // mm-shm — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
 import { formatBytes, shmList, shmStat, signalNumber, validateShmName } from '@mm/core';
-import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, warn } from '@mm/core/cli';
+import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, UsageError, warn } from '@mm/core/cli';
 import { runArbiter } from './arbiter.js';
 import { attachments } from './attached.js';
 import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
 import { createObject, readObject, removeObjects, writeObject } from './objects.js';
+import { parseWordValue, ringDoorbell, waitWord, wakeWord } from './latch.js';
 import { watchObject } from './watch.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
@@ -38,6 +39,8 @@ Examples:
   printf 'Hello' | mm-shm write hello_shm
   mm-shm read hello_shm | xxd
   mm-shm arbiter --steps 5 --interval 500     # the lab's shm_basic arbiter
+  mm-shm create gate --size 4; mm-shm wait gate --until 1 &   # a latch:
+  mm-shm wake gate --set 1                                    # opens it
 `,
   );
 
@@ -62,6 +65,7 @@ Examples:
     .option('-m, --mode <mode>', 'permission bits if the object is created, octal (default 0600)', parseMode)
     .action((name: string, opts: { offset: number; truncate?: boolean; mode?: number }) => {
       writeObject(name, 0, opts);
+      ringDoorbell(name, opts.offset);
     });
 
   program
@@ -139,6 +143,42 @@ Examples:
         }),
       );
       if (result.reason === 'removed') warn(PROG, `${validateShmName(name)}: removed`);
+    });
+
+  program
+    .command('wait')
+    .description('sleep (futex, no CPU) until a 32-bit word of the object changes, or holds a value; prints it')
+    .argument('<name>', 'object name')
+    .option('-o, --offset <n>', 'byte offset of the word, a multiple of 4', sizeArg('offset'), 0)
+    .option('--while <v>', 'sleep while the word is V (default: its value now, i.e. until it changes)', (v: string) => parseWordValue(v))
+    .option('--until <v>', 'sleep until the word is V', (v: string) => parseWordValue(v))
+    .option('-t, --timeout <ms>', 'give up after this many milliseconds (exit 1)', intArg('timeout', 0, 2 ** 31 - 1))
+    .action(async (name: string, opts: { offset: number; while?: number; until?: number; timeout?: number }) => {
+      if (opts.while !== undefined && opts.until !== undefined) throw new UsageError('--while and --until cannot be used together');
+      const { result, stoppedBy } = await withSignals(async (signal) => ({ result: await waitWord(name, { ...opts, signal }), stoppedBy: signal.reason as NodeJS.Signals | undefined }));
+      const bare = validateShmName(name);
+      if (result.outcome === 'done') process.stdout.write(`${result.value}\n`);
+      else if (result.outcome === 'timed-out') {
+        warn(PROG, `${bare}: timed out after ${opts.timeout} ms (the word at offset ${opts.offset} is ${result.value})`);
+        exitCode = 1;
+      } else {
+        warn(PROG, `${stoppedBy ?? 'SIGINT'}: stopped waiting on ${bare} (the word at offset ${opts.offset} is ${result.value})`);
+        exitCode = 128 + signalNumber(stoppedBy ?? 'SIGINT');
+      }
+    });
+
+  program
+    .command('wake')
+    .description('wake processes sleeping on a 32-bit word of the object (after --set or --add); prints how many')
+    .argument('<name>', 'object name')
+    .option('-o, --offset <n>', 'byte offset of the word, a multiple of 4', sizeArg('offset'), 0)
+    .option('-c, --count <k>', 'wake at most K sleepers (default all)', intArg('count', 0, 2 ** 31 - 1))
+    .option('--set <v>', 'store V in the word first', (v: string) => parseWordValue(v))
+    .option('--add <n>', 'add N to the word first (atomic; a barrier: every job adds 1)', (v: string) => parseWordValue(v, 'addend'))
+    .action((name: string, opts: { offset: number; count?: number; set?: number; add?: number }) => {
+      if (opts.set !== undefined && opts.add !== undefined) throw new UsageError('--set and --add cannot be used together');
+      const r = wakeWord(name, opts);
+      process.stdout.write(`${r.woken}\n`);
     });
 
   program

@@ -1,6 +1,8 @@
 /** Library API of mm-shm (importable without spawning the CLI). */
 export { createObject, openForWriting, writeObject, readObject, removeObjects, objectState } from './objects.js';
 export type { CreateOptions, CreateResult, WriteOptions, WriteResult, ReadOptions, RemoveFailure } from './objects.js';
+export { parseWordValue, openWord, waitWord, wakeWord, ringDoorbell } from './latch.js';
+export type { WaitWordOptions, WaitWordResult, WakeWordOptions } from './latch.js';
 export { watchObject } from './watch.js';
 export type { WatchOptions, WatchResult } from './watch.js';
 export { runArbiter, greeting, stepText, ARBITER_MIN_SIZE } from './arbiter.js';

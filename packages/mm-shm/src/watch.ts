@@ -4,12 +4,20 @@
  * and shows a new dump whenever the bytes or the size change: redrawn in place on a
  * terminal, appended as a new dump when piped. It ends when stopped (Ctrl-C) or when the
  * object is removed (its link count drops to 0).
+ *
+ * Between two looks it sleeps on the futex of the object's first word (the doorbell that
+ * mm-shm write, wake and the arbiter ring after a change), so a change by an mm tool shows
+ * at once; the sleep still ends after `interval` ms, for writers that change the bytes
+ * without a wake-up. When the object cannot be mapped read-write by this process (or holds
+ * less than one word) it just polls.
  */
 import { closeSync, readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { shmOpen } from '@mm/core';
+import { futexWaitAsync, shmOpen } from '@mm/core';
+import type { Mapping } from '@mm/core';
 import { clockTime } from './format.js';
 import { hexDumpLines } from './hexdump.js';
+import { openWord } from './latch.js';
 import { objectState } from './objects.js';
 
 /** Options of {@link watchObject}. */
@@ -60,6 +68,25 @@ function readAt(fd: number, position: number, length: number): Buffer {
 }
 
 /**
+ * Sleeps until the doorbell rings (a wake-up on the object's first word) or `interval` ms
+ * pass; a plain sleep without a doorbell. Throws when `signal` aborts.
+ */
+async function nap(bell: Mapping | undefined, fd: number, size: number, interval: number, signal?: AbortSignal): Promise<void> {
+  const first = size >= 4 ? readAt(fd, 0, 4) : undefined;
+  if (bell && first?.length === 4) {
+    try {
+      // Expected: the word as read now. A change to it since makes the wait return at once.
+      await futexWaitAsync(bell, 0, first.readInt32LE(0), { timeout: interval, signal, ref: true });
+      return;
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      // EFAULT: the object shrank under the word; fall back to the plain sleep.
+    }
+  }
+  await sleep(interval, undefined, { signal });
+}
+
+/**
  * Watches `name` until `signal` aborts or the object is removed. Errors opening it (no
  * such object, permission denied, bad name) are thrown before anything is drawn.
  */
@@ -74,6 +101,8 @@ export async function watchObject(name: string, options: WatchOptions = {}): Pro
   let previous: Buffer | undefined;
   let previousSize = -1;
   let frames = 0;
+  let bell: Mapping | undefined;
+  let bellTried = false;
   try {
     if (options.redraw) await write(out, '\x1b[?25l\x1b[2J');
     for (;;) {
@@ -100,13 +129,22 @@ export async function watchObject(name: string, options: WatchOptions = {}): Pro
         previous = bytes;
         previousSize = state.size;
       }
+      if (!bellTried && state.size >= 4) {
+        bellTried = true;
+        try {
+          bell = openWord(h.name, 0);
+        } catch {
+          bell = undefined; // e.g. read-only for us: poll only
+        }
+      }
       try {
-        await sleep(interval, undefined, { signal: options.signal });
+        await nap(bell, h.fd, state.size, interval, options.signal);
       } catch {
         return { reason: 'stopped', frames };
       }
     }
   } finally {
+    bell?.unmap();
     closeSync(h.fd);
     if (options.redraw) await write(out, '\x1b[?25h');
   }

@@ -1,6 +1,6 @@
 // The arbiter: creates the game object, waits for a left and a right player, starts the game,
 // watches the rope, calls the winner at ±limit, stops the players, reports, unlinks.
-import { openShmMapping, shmUnlink, isSystemError, type Mapping } from '@mm/core';
+import { futexWake, openShmMapping, shmUnlink, isSystemError, type Mapping } from '@mm/core';
 import { ToolError, warn } from '@mm/core/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, REASON, Result, SIDES, SIDE_OFFSET, State, Status, SyncCode, type ResultCode, type Side, type SyncMode } from './layout.js';
 import { plainLine, resultLine, resultText, ttyLine, type GameResult, type Snapshot } from './display.js';
@@ -76,6 +76,16 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     throw e;
   }
   const view = new GameView(mapping.buffer);
+  // Players sleep on the state word's futex until the game starts: wake them on every change
+  // of it (and when a side is freed, so a waiting player re-checks its pid).
+  const wakePlayers = (): void => {
+    try {
+      if (mapping.mapped) futexWake(mapping, OFFSET.state);
+    } catch (e) {
+      // EFAULT: someone cut the object short; the players find out from their own checks.
+      if (!isSystemError(e) || e.code !== 'EFAULT') throw e;
+    }
+  };
   // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
   // with 141), still end the game for the players and remove the object.
   const onExit = (): void => {
@@ -83,6 +93,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       view.store(OFFSET.result, Result.interrupted);
       view.store(OFFSET.stop, 1);
       view.store(OFFSET.state, State.over);
+      wakePlayers();
     }
     unlinkQuietly(name);
   };
@@ -131,6 +142,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
           // A player that registered and vanished before the start: free its side again.
           view.store(view.side(side) + SIDE_OFFSET.status, Status.free);
           view.compareExchange(view.side(side) + SIDE_OFFSET.pid, pid, 0);
+          wakePlayers();
           warn('mm-tug', `the ${side} player (pid ${pid}) left before the start; the side is free again`);
           continue;
         }
@@ -146,8 +158,11 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       await sleep(10);
     }
 
-    // Both joined: tell them to get set, and start once both spin on the state word.
-    if (result === Result.none) view.store(OFFSET.state, State.ready);
+    // Both joined: tell them to get set, and start once both sleep on the state word.
+    if (result === Result.none) {
+      view.store(OFFSET.state, State.ready);
+      wakePlayers();
+    }
     while (result === Result.none) {
       const now = Date.now();
       view.store64(OFFSET.arbiterBeat, now);
@@ -186,6 +201,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       view.store(OFFSET.position, 0);
       view.store64(OFFSET.startedAt, Date.now());
       view.store(OFFSET.state, State.running);
+      wakePlayers();
       if (display === 'tty') {
         // The rope at the start, so even a game over within one interval is seen moving.
         out.write(`\r${ttyLine(snap(last), limit, stream)}\x1b[K`);
@@ -240,6 +256,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     view.store(OFFSET.stop, 1);
     view.store(OFFSET.callPosition, calledAt);
     view.store(OFFSET.state, State.over);
+    wakePlayers();
     const until = Date.now() + FINAL_WAIT_MS;
     while (Date.now() < until) {
       const now = Date.now();

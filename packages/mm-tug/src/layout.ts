@@ -9,7 +9,9 @@
  *   0      4    magic            arbiter      0x31475554 ("TUG1"), stored last: layout ready
  *   4      4    version          arbiter      LAYOUT_VERSION (1)
  *   8      4    state            arbiter      0 waiting · 3 ready (both joined: get set) ·
- *                                             1 running · 2 over
+ *                                             1 running · 2 over. Players sleep on its futex
+ *                                             before the start; the arbiter wakes them
+ *                                             (FUTEX_WAKE) after every change
  *  12      4    stop             arbiter      0 pull on · 1 stop (read by the native pull loop)
  *  16      4    sync             arbiter      0 none (racy load+store) · 1 atomic (lock add)
  *  20      4    limit            arbiter      the winner is called at position ±limit
@@ -27,7 +29,7 @@
  *
  * side block (at 128 for left, 192 for right):
  *  +0      4    pid              player       0 = side free; taken by compareExchange(0 → pid)
- *  +4      4    status           player       0 free · 1 joined · 5 set (spinning on the
+ *  +4      4    status           player       0 free · 1 joined · 5 set (asleep on the
  *                                             state word) · 2 pulling · 3 done · 4 quit
  *  +8      8    pulls            player       pulls made so far (final once status is done)
  * +16      8    heartbeat        player       Date.now() after its last chunk of pulls (ms)

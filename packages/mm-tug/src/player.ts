@@ -1,6 +1,7 @@
-// A player: attach to the arbiter's object, take a side, wait for the start, pull the rope
-// in native chunks until the stop flag is up, publish the final count.
-import { openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
+// A player: attach to the arbiter's object, take a side, wait for the start (asleep on the
+// state word's futex), pull the rope in native chunks until the stop flag is up, publish the
+// final count.
+import { futexWait, futexWaitAsync, openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
 import { ToolError } from '@mm/core/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, Result, SIDE_OFFSET, State, Status, type Side, type SyncMode } from './layout.js';
 import { processAlive, sleep, yieldToLoop } from './process.js';
@@ -38,6 +39,15 @@ export interface PlayerReport {
 const ARBITER_SILENCE_MS = 3000;
 /** How often a player checks that the arbiter still lives (ms). */
 const CHECK_EVERY_MS = 100;
+/**
+ * Longest sleep on the state word before the start (ms). The arbiter wakes the players on
+ * every change of the state word and Ctrl-C ends the sleep at once; this bound is only for
+ * noticing an arbiter killed with SIGKILL, which wakes nobody. Long, so that a waiting
+ * player really uses no CPU.
+ */
+const WAIT_CHECK_MS = 5000;
+/** Longest sleep once set (ms): the arbiter starts the game right after both are set. */
+const SET_CHECK_MS = 50;
 
 /**
  * Opens the game object, waiting up to `timeoutMs` for an arbiter to create it and lay it
@@ -167,22 +177,21 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
       }
       view.store64(block + SIDE_OFFSET.heartbeat, now);
       if (state !== State.ready) {
-        await sleep(1);
+        // Asleep (no CPU) until the arbiter changes the state word and wakes us, or until a
+        // check of the arbiter is due.
+        try {
+          await futexWaitAsync(mapping, OFFSET.state, state, { timeout: WAIT_CHECK_MS, signal, ref: true });
+        } catch (e) {
+          if ((e as Error).name !== 'AbortError') throw e;
+        }
         continue;
       }
-      // Both players joined: get set and spin on the state word, so that both start within
-      // microseconds of the arbiter's word instead of a timer tick apart (a tick of head
-      // start is a million uncontended pulls). Back to the event loop every 50 ms.
+      // Both players joined: get set and sleep on the state word in the synchronous form, so
+      // the arbiter's wake-up starts both within microseconds of its store instead of an
+      // event-loop turn apart (a millisecond of head start is a million uncontended pulls).
+      // Back to the event loop (signals) every SET_CHECK_MS.
       view.store(block + SIDE_OFFSET.status, Status.set);
-      const until = now + 50;
-      let spins = 0;
-      while (view.state() === State.ready) {
-        if ((++spins & 0x3ff) === 0) {
-          const t = Date.now();
-          view.store64(block + SIDE_OFFSET.heartbeat, t);
-          if (t >= until) break;
-        }
-      }
+      futexWait(mapping, OFFSET.state, State.ready, { timeout: SET_CHECK_MS });
       if (view.state() !== State.running) await yieldToLoop();
     }
 

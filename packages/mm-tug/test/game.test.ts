@@ -4,6 +4,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binDir, binPath, haveCommand, runBash, runBin, shmObjects, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
 import type { GameResult } from '../src/display.js';
+import { futexWake, openShmMapping } from '@mm/core';
+import { GameView, LAYOUT_SIZE, OFFSET, Status } from '../src/layout.js';
 
 const bin = binPath('mm-tug');
 const bins = binDir();
@@ -351,5 +353,40 @@ describe('usage', () => {
     const r = await runBin(bin, ['--help']);
     expect(r.code).toBe(0);
     for (const cmd of ['arbiter', 'left', 'right', 'demo']) expect(r.stdout.toString()).toContain(cmd);
+  });
+});
+
+describe('waiting on futexes', () => {
+  it('a player waiting for its opponent sleeps on the state word (a wake-up reaches it), then plays when the opponent comes', async () => {
+    const name = gameName();
+    const arbiter = runBin(bin, ['arbiter', '--name', name, '--limit', '1M', '--sync', 'atomic', '--json', '--timeout', '30']);
+    const left = runBin(bin, ['left', '--name', name, '--timeout', '30']);
+    // Poll until the left player has joined and sleeps on the state word's futex: a wake-up
+    // with the word unchanged reaches it (it re-checks, still waiting, and sleeps again).
+    let asleep = 0;
+    for (let i = 0; i < 2000 && asleep === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      let m;
+      try {
+        m = openShmMapping(name);
+      } catch {
+        continue; // the arbiter has not created it yet
+      }
+      try {
+        if (m.length >= LAYOUT_SIZE && new GameView(m.buffer).status('left') === Status.joined) asleep = futexWake(m, OFFSET.state);
+      } finally {
+        m.unmap();
+      }
+    }
+    expect(asleep).toBe(1);
+    const right = await runBin(bin, ['right', '--name', name, '--timeout', '30']);
+    expect(right.code).toBe(0);
+    const l = await left;
+    expect(l.code).toBe(0);
+    const a = await arbiter;
+    expect(a.code).toBe(0);
+    const res = JSON.parse(a.stdout.toString()) as Result;
+    expect(res.reason).toBe('limit');
+    expect(res.lost).toBe(0);
   });
 });

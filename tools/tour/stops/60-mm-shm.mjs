@@ -21,4 +21,12 @@ export default async function (t) {
   t.say('O_CREAT|O_EXCL on an object that exists:');
   t.run(`mm-shm create ${name} --exclusive`);
   t.run(`mm-shm rm ${name}; [ -e /dev/shm/${name} ] || echo '/dev/shm/${name} is gone'`);
+  t.say('A word of an object as a barrier for background jobs: each adds 1 and sleeps (futex, no CPU)');
+  t.say('until the word is 3, then prints it:');
+  const gate = `tour_barrier_${process.pid}`;
+  t.run(
+    `mm-shm create ${gate} --size 4\n` +
+      `for i in 1 2 3; do (mm-shm wake ${gate} --add 1 > /dev/null; mm-shm wait ${gate} --until 3) & done; wait\n` +
+      `mm-shm rm ${gate}`,
+  );
 }

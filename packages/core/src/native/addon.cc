@@ -1,6 +1,11 @@
 // Entry point of the @mm/core addon: each syscall family registers its own functions.
 #include "common.h"
 
+namespace mm {
+// futex.cc: wait and wake on a word of a shared mapping.
+void InitFutex(Napi::Env env, Napi::Object exports);
+}  // namespace mm
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mm::InitErrors(env, exports);
   mm::InitMap(env, exports);
@@ -8,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mm::InitIo(env, exports);
   mm::InitFork(env, exports);
   mm::InitLoops(env, exports);
+  mm::InitFutex(env, exports);
   return exports;
 }
 
