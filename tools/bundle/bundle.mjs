@@ -26,12 +26,16 @@ export function exposeRequires(code, file) {
   return out;
 }
 
-/** One of our compiled modules as the bundler should see it. */
-export function prepare(code, file) {
-  // A CommonJS file has no top-level await. Every tool's cli.js ends with `await runCli(…)`,
-  // whose promise never rejects (runCli reports every error and sets the exit code), so not
-  // awaiting it changes nothing the process does. Any other top-level await fails the build.
-  return exposeRequires(code, file).replace(/^await runCli\(/m, 'void runCli(');
+/** One of our compiled modules as the bundler should see it, in the bundle `bundleName`. */
+export function prepare(code, file, bundleName) {
+  return exposeRequires(code, file)
+    // A CommonJS file has no top-level await. Every tool's cli.js ends with `await runCli(…)`,
+    // whose promise never rejects (runCli reports every error and sets the exit code), so not
+    // awaiting it changes nothing the process does. Any other top-level await fails the build.
+    .replace(/^await runCli\(/m, 'void runCli(')
+    // A module that runs its own tool again (mm-tug's demo spawns its players) names the CLI
+    // next to it; in the bundle, the CLI is the bundle itself.
+    .replace(/new URL\((['"])\.\/cli\.js\1, import\.meta\.url\)/g, `new URL('./${bundleName}', import.meta.url)`);
 }
 
 /**
@@ -61,7 +65,8 @@ const banner = "'use strict';\nconst __mmModuleUrl = require('node:url').pathToF
 export async function bundle(pkgDir) {
   const esbuild = await import('esbuild');
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-  const outfile = join(pkgDir, 'dist', `${pkg.name}.cjs`);
+  const bundleName = `${pkg.name}.cjs`;
+  const outfile = join(pkgDir, 'dist', bundleName);
   const lazy = new RegExp(`^(node:)?(${lazyBuiltins.join('|')})$`);
   await esbuild.build({
     entryPoints: [join(pkgDir, 'dist', 'cli.js')],
@@ -87,7 +92,7 @@ export async function bundle(pkgDir) {
           ? { path: args.path, external: true }
           : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
         build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyBuiltinSource(args.path), loader: 'js' }));
-        build.onLoad({ filter: /\/packages\/[^/]+\/dist\/.*\.js$/ }, (args) => ({ contents: prepare(readFileSync(args.path, 'utf8'), args.path), loader: 'js' }));
+        build.onLoad({ filter: /\/packages\/[^/]+\/dist\/.*\.js$/ }, (args) => ({ contents: prepare(readFileSync(args.path, 'utf8'), args.path, bundleName), loader: 'js' }));
       },
     }],
   });

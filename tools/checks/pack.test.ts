@@ -84,9 +84,10 @@ describe('each tool packed and installed alone, offline, empty cache, no compile
       return ctx.skip();
     }
     const r = spawnSync('man', ['-P', 'cat', tool], { env: { ...childEnv(), MANPATH: join(prefixes[tool], 'share', 'man'), MANWIDTH: '80' }, encoding: 'utf8' });
-    expect([r.status, r.stderr]).toEqual([0, '']);
+    // (groff may warn on stderr that a wide table was squeezed; the page is still there.)
+    expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^${tool.toUpperCase()}\\(1\\)`));
-    expect(r.stdout).toMatch(new RegExp(`NAME\\n\\s+${tool} - `));
+    expect(r.stdout).toMatch(new RegExp(`NAME\\n\\s+${tool}\\s+-\\s`));
   });
 
   it('a bin whose bundle is missing says to build, in one line, and exits 1', () => {
@@ -136,7 +137,7 @@ describe('from the clone', () => {
     const version = JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')).version;
     const direct = spawnSync(linked, ['--version'], { env: childEnv(), encoding: 'utf8' });
     expect([direct.status, direct.stdout.trim(), direct.stderr]).toEqual([0, version, '']);
-    const npx = spawnSync('npx', ['--offline', '--no', tool, '--version'], { cwd: root, env: childEnv(), encoding: 'utf8' });
+    const npx = spawnSync('npx', ['--offline', '--no', '--', tool, '--version'], { cwd: root, env: childEnv(), encoding: 'utf8' });
     expect([npx.status, npx.stdout.trim()]).toEqual([0, version]);
   });
 });

@@ -1,8 +1,9 @@
 // Global set-up of the workspace checks: `npm pack` every package once, then install each
 // tool's tarball ALONE into its own empty global prefix, with its own empty npm cache,
 // --offline, and only `node` and `sh` on PATH — what `npm i -g ./mm-cat-0.1.0.tgz` does on a
-// machine with no network and no compiler. @mm/core's tarball is installed alone too (it is a
-// library with dependencies: those come from the machine's npm cache, still offline).
+// machine with no network and no compiler. @mm/core's tarball is installed alone too, with no
+// compiler; it is a library with real dependencies (commander, node-gyp-build, node-addon-api),
+// which npm takes from its cache when it can (--prefer-offline) and the registry otherwise.
 // The checks read where everything went through inject('packed').
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
@@ -50,10 +51,11 @@ export default function setup(project: TestProject): () => void {
   const tarballs = readdirSync(tgz);
   const quiet = { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
   const install = (tarball: string, prefix: string, cache: string | undefined): void => {
-    const env: NodeJS.ProcessEnv = { HOME: process.env.HOME, PATH: safeBin, npm_config_offline: 'true', ...quiet };
-    if (cache) env.npm_config_cache = cache;
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: safeBin, ...quiet, npm_config_fetch_retries: '0' };
+    if (cache) Object.assign(env, { npm_config_cache: cache, npm_config_offline: 'true' });
+    else env.npm_config_prefer_offline = 'true';
     const r = spawnSync(process.execPath, [npm, 'install', '--global', '--prefix', prefix, join(tgz, tarball)], { cwd: work, env, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npm install -g ${tarball} (offline${cache ? ', empty cache' : ''}, only node and sh on PATH) failed:\n${r.stdout}\n${r.stderr}`);
+    if (r.status !== 0) throw new Error(`npm install -g ${tarball} (${cache ? 'offline, empty cache, ' : ''}only node and sh on PATH) failed:\n${r.stdout}\n${r.stderr}`);
   };
   const tools = readdirSync(join(root, 'packages')).filter((d) => d.startsWith('mm-')).sort();
   const prefixes: Record<string, string> = {};
