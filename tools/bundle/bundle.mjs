@@ -58,6 +58,25 @@ export function lazyBuiltinSource(name) {
   ].join('\n');
 }
 
+/**
+ * How the bundle loads core's addon. Core calls `require('node-gyp-build')(packageRoot)`; in
+ * the bundle, packageRoot is the tool's own package, which ships exactly one prebuild. This
+ * stand-in requires that file by its path (one open and dlopen), and only when it is missing
+ * or does not load hands over to node-gyp-build itself (bundled) and its search of build/,
+ * prebuilds/ and the tags, which costs a few milliseconds of synchronous probing (reading
+ * package.json, four readdirs, a stat of /etc/alpine-release) at every start.
+ */
+export const addonLoaderSource = `
+const { join } = require('node:path');
+module.exports = function load(dir) {
+  try {
+    return require(join(dir, 'prebuilds', process.platform + '-' + process.arch, '@mm+core.node'));
+  } catch {
+    return require('node-gyp-build/node-gyp-build.js')(dir);
+  }
+};
+`;
+
 /** What `import.meta.url` meant in each module: in the bundle, the bundle's own URL. */
 const banner = "'use strict';\nconst __mmModuleUrl = require('node:url').pathToFileURL(__filename).href;";
 
@@ -91,6 +110,8 @@ export async function bundle(pkgDir) {
         build.onResolve({ filter: lazy }, (args) => (args.namespace === 'lazy-builtin'
           ? { path: args.path, external: true }
           : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+        build.onResolve({ filter: /^node-gyp-build$/ }, () => ({ path: 'node-gyp-build', namespace: 'addon-loader' }));
+        build.onLoad({ filter: /.*/, namespace: 'addon-loader' }, () => ({ contents: addonLoaderSource, loader: 'js', resolveDir: pkgDir }));
         build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyBuiltinSource(args.path), loader: 'js' }));
         build.onLoad({ filter: /\/packages\/[^/]+\/dist\/.*\.js$/ }, (args) => ({ contents: prepare(readFileSync(args.path, 'utf8'), args.path, bundleName), loader: 'js' }));
       },
