@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     root: new URL('.', import.meta.url).pathname,
     include: ['checks/**/*.test.ts'],
+    // Packs every package once and installs each tool alone; both checks use the result.
+    globalSetup: ['checks/packed.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     fileParallelism: false,

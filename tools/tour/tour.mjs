@@ -3,6 +3,7 @@
 // each command and its real output. Each tool adds one stop file in tools/tour/stops/,
 // named NN-tool.mjs so they run in the lab's order; a stop exports `default async (t) => {}`.
 //   node tools/tour/tour.mjs [STOP-SUBSTRING...]   runs only the matching stops
+// It builds first (Nx, cached), quietly: the build's output is shown only if the build fails.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
 import { writeLaunchers } from '../launchers.mjs';
@@ -12,6 +13,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'nx', 'bin', 'nx.js'), 'run-many', '-t', 'build'], {
+  cwd: root,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'pipe'],
+  maxBuffer: 256 * 1024 * 1024,
+  env: { ...process.env, NX_TUI: 'false' },
+});
+if (build.status !== 0) {
+  process.stdout.write(build.stdout ?? '');
+  process.stderr.write(build.stderr ?? '');
+  console.error(`mm tour: the build failed (${build.error?.message ?? `exit ${build.status}`}); its output is above`);
+  process.exit(1);
+}
 const dir = mkdtempSync(join(tmpdir(), 'mm-tour-'));
 const bin = writeLaunchers(join(dir, '.bin'));
 // Scripts in the tour dir can `import '@mm/core'` as an installed user would.

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// The mm-cat command: the bundled tool in ../dist/mm-cat.cjs (made by `npm run build`).
+'use strict';
+const m = require('node:module');
+if (typeof m.enableCompileCache === 'function') {
+  try {
+    m.enableCompileCache();
+  } catch {}
+}
+try {
+  require('../dist/mm-cat.cjs');
+} catch (e) {
+  if (process.env.MM_DEBUG === '1') throw e;
+  const missing = e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('mm-cat.cjs');
+  process.stderr.write(`mm-cat: ${missing ? 'not built yet: run `npm run build` in the repository' : String(e && e.message).split('\n')[0]}\n`);
+  process.exitCode = 1;
+}
