@@ -153,6 +153,7 @@ export function openShmMapping(name: string, options: ShmMapOptions = {}): Mappi
       sharing: options.sharing ?? 'shared',
       offset: options.offset ?? 0,
       length: options.length,
+      noun: 'object',
     });
     return Object.assign(m, { created: h.created });
   } catch (e) {

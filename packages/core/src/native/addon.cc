@@ -2,6 +2,8 @@
 #include "common.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Per-environment state: the main thread and each worker get their own.
+  env.SetInstanceData(new mm::AddonData());
   mm::InitErrors(env, exports);
   mm::InitMap(env, exports);
   mm::InitShm(env, exports);
