@@ -28,8 +28,13 @@ function bigDb(name: string): string {
   return file;
 }
 
-/** Bash that waits until some process holds a flock on FILE (seen in /proc/locks). */
-const waitForLock = (file: string) => `ino=$(stat -c %i ${file}); for i in $(seq 600); do grep -q ":$ino " /proc/locks && break; sleep 0.05; done`;
+/**
+ * Bash that waits until the reader holds its flock on FILE (seen in /proc/locks), or about
+ * 10 s at most: by then a reader that takes no lock is certainly waiting on the pipe mid-file.
+ */
+const waitForReader = (file: string) => `ino=$(stat -c %i ${file}); for i in $(seq 100); do grep -q ":$ino " /proc/locks && break; sleep 0.1; done`;
+/** A consumer of the reader's output that starts reading only once the file `go` exists. */
+const consumer = (cmd: string) => `(for i in $(seq 300); do [ -e go ] && break; sleep 0.05; done; ${cmd})`;
 
 describe('a file that shrinks while mm-db reads it', () => {
   it("mm-db del from another process waits for a reader's shared lock: the reader lists everything, then del shrinks the file", async () => {
@@ -37,9 +42,10 @@ describe('a file that shrinks while mm-db reads it', () => {
     const full = await runBin(bin, ['list', file]);
     expect(full.code).toBe(0);
     const r = await runBash(
-      `(mm-db list ${file}; echo $? > list.rc) | (sleep 1.5; wc -c > wc.out) &
-       ${waitForLock(file)}
-       mm-db del ${file} $(seq ${N / 2} ${N - 1}); echo "del $?"
+      `rm -f go; (mm-db list ${file}; echo $? > list.rc) | ${consumer('wc -c > wc.out')} &
+       ${waitForReader(file)}
+       (mm-db del ${file} $(seq ${N / 2} ${N - 1}); echo "del $?") & D=$!
+       sleep 1; touch go
        wait`,
       { cwd: tmp.path, env: bins.env },
     );
@@ -54,9 +60,9 @@ describe('a file that shrinks while mm-db reads it', () => {
     // Without core's fault handler the reader dies of SIGBUS (status 135) with no message.
     const file = bigDb('truncated.db');
     const r = await runBash(
-      `(mm-db list ${file} 2> list.err; echo $? > list.rc) | (sleep 1.5; cat > /dev/null) &
-       ${waitForLock(file)}
-       truncate -s 4096 ${file}
+      `rm -f go; (mm-db list ${file} 2> list.err; echo $? > list.rc) | ${consumer('cat > /dev/null')} &
+       ${waitForReader(file)}
+       truncate -s 4096 ${file}; touch go
        wait`,
       { cwd: tmp.path, env: bins.env },
     );
