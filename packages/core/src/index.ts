@@ -5,7 +5,7 @@
  * everything here is a typed, checked layer over it. See docs/architecture.md.
  */
 export { pageSize, maxMappingLength, Mapping, openMapping, mapAnonymous, forEachWindow, checkSize } from './map.js';
-export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions, MapAnonymousOptions, WindowOptions } from './map.js';
+export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions, MapAnonymousOptions, WindowOptions, MappingFaultError } from './map.js';
 export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, shmList, openShmMapping } from './shm.js';
 export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
 export { writeAll, readSome, openFile, flock, allocate } from './io.js';

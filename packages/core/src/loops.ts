@@ -13,6 +13,24 @@ function checkWritable(mapping: Mapping, what: string): void {
   }
 }
 
+/**
+ * Runs a native loop; if the kernel says a word of an `rw` mapping cannot be reached
+ * (ERR_MM_ACCESS: its page vanished because another process truncated the file), touches
+ * the word from JavaScript, so core's SIGBUS handler puts a page of zeros there and counts
+ * the fault, and runs the loop once more. The loop then works on that zero page as any
+ * access would, and the caller's {@link Mapping.check} reports the shrink by name.
+ */
+function runOnLivePages<T>(mapping: Mapping, offsets: number[], run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_MM_ACCESS') throw e;
+    const bytes = new Uint8Array(mapping.buffer);
+    for (const o of offsets) if (o >= 0 && o < bytes.length) Atomics.load(bytes, o);
+    return run();
+  }
+}
+
 /** Options of {@link incrementLoop}. */
 export interface IncrementOptions {
   /** Byte offset of the counter in the mapping (naturally aligned). Default 0. */
@@ -36,7 +54,8 @@ export interface IncrementOptions {
  */
 export function incrementLoop(mapping: Mapping, options: IncrementOptions): number | bigint {
   checkWritable(mapping, 'incrementLoop');
-  return binding.incrementLoop(mapping.handle, options.offset ?? 0, options.width ?? 32, options.atomic, options.count);
+  const offset = options.offset ?? 0;
+  return runOnLivePages(mapping, [offset], () => binding.incrementLoop(mapping.handle, offset, options.width ?? 32, options.atomic, options.count));
 }
 
 /** Options of {@link pullLoop}. */
@@ -60,5 +79,7 @@ export interface PullOptions {
  */
 export function pullLoop(mapping: Mapping, options: PullOptions): number {
   checkWritable(mapping, 'pullLoop');
-  return binding.pullLoop(mapping.handle, options.positionOffset, options.stopOffset, options.step, options.atomic, options.max);
+  return runOnLivePages(mapping, [options.positionOffset, options.stopOffset], () =>
+    binding.pullLoop(mapping.handle, options.positionOffset, options.stopOffset, options.step, options.atomic, options.max),
+  );
 }

@@ -1,7 +1,7 @@
-import { fstatSync, closeSync, ftruncateSync, constants as fsConstants } from 'node:fs';
+import { fstatSync, closeSync, ftruncateSync, openSync, constants as fsConstants } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { binding, type NativeMapHandle } from './native.js';
-import { MmError, fromNodeError, systemError } from './errors.js';
+import { MmError, fromNodeError, systemError, type SystemError } from './errors.js';
 import { checkFd, checkMode } from './checks.js';
 
 const C = binding.constants;
@@ -43,7 +43,11 @@ export interface Range {
 export interface MapFileOptions {
   /** First byte to map; any value, aligned down to a page internally. Default 0. */
   offset?: number;
-  /** Bytes to map. Default: from `offset` to the end of the file. May reach past the end (touching those pages raises SIGBUS). */
+  /**
+   * Bytes to map. Default: from `offset` to the end of the file. May reach past the end:
+   * touching those pages reads zeros and counts as a fault ({@link Mapping.check} throws),
+   * where C would die of SIGBUS.
+   */
   length?: number;
   /** PROT_* of the mapping. Default `r`. */
   access?: Access;
@@ -107,9 +111,39 @@ export function checkSharing(s: unknown): Sharing {
 }
 
 /**
+ * The error {@link Mapping.check} throws when pages of a mapping vanished: a
+ * {@link SystemError} (`code` `EFAULT` when the file or object shrank, `EIO` when a page
+ * could not be read or stored for another reason, such as an I/O error or a full tmpfs)
+ * that also tells the file's size at check time and how many pages were replaced by zeros.
+ */
+export interface MappingFaultError extends SystemError {
+  /** The size of the file or object when checked (undefined when it cannot be known). */
+  size?: number;
+  /** Pages that vanished and were replaced by zeros. */
+  faults: number;
+}
+
+/**
  * One live memory mapping. `bytes` and `buffer` are zero-copy views of the mapped memory.
  * After {@link Mapping.unmap} every view reads as length 0 and methods throw
  * `ERR_MM_UNMAPPED`; a mapping never unmapped is released when it is garbage-collected.
+ *
+ * **A file that shrinks under the mapping does not kill the process.** In C, touching a
+ * mapped page past the new end of the file is a SIGBUS. Here core's SIGBUS handler puts a
+ * page of zeros in its place, so the access completes (a load reads 0; a store goes to
+ * that private page and never reaches the file), and counts the event in
+ * {@link Mapping.faults}. Code that reads or writes `bytes` should call
+ * {@link Mapping.check} after each batch of work, before trusting or printing what it read:
+ *
+ * ```ts
+ * const m = openMapping('people.db');
+ * const copy = Buffer.from(m.bytes.subarray(0, 4096)); // a batch
+ * m.check('being read'); // throws "people.db: file shrank to 0 bytes while being read"
+ * ```
+ *
+ * Stores into a read-only (`r`) or `none` mapping are not saved: they are a protection
+ * fault (SIGSEGV) and end the process, as in C. See docs/architecture.md for what the
+ * handler can and cannot save.
  */
 export class Mapping {
   /** The mapped memory as an ArrayBuffer (length 0 once unmapped). */
@@ -128,10 +162,13 @@ export class Mapping {
   readonly path: string | undefined;
   /** @internal */
   readonly handle: NativeMapHandle;
+  /** @internal What the mapped thing is called in messages: `file` or `object` (shm). */
+  readonly noun: string;
 
   /** @internal Use {@link openMapping}, {@link mapAnonymous} or `openShmMapping`. */
-  constructor(raw: { handle: NativeMapHandle; buffer: ArrayBuffer }, info: { offset: number; access: Access; sharing: Sharing; path?: string }) {
+  constructor(raw: { handle: NativeMapHandle; buffer: ArrayBuffer }, info: { offset: number; access: Access; sharing: Sharing; path?: string; noun?: string }) {
     this.handle = raw.handle;
+    this.noun = info.noun ?? 'file';
     this.buffer = raw.buffer;
     this.bytes = Buffer.from(raw.buffer);
     this.length = raw.buffer.byteLength;
@@ -149,6 +186,42 @@ export class Mapping {
   /** Address of the first byte in this process (0n when empty or unmapped). */
   get address(): bigint {
     return this.handle.address();
+  }
+
+  /**
+   * How many pages of this mapping vanished (the file or shm object shrank under it, or a
+   * page could not be read) and were replaced by zeros. 0 for a healthy mapping, and always
+   * 0 for anonymous memory. Reading it costs one native call; the count survives unmap().
+   */
+  get faults(): number {
+    return this.handle.faults();
+  }
+
+  /**
+   * Throws a {@link MappingFaultError} if any page of this mapping vanished since it was
+   * made ({@link Mapping.faults} > 0), and does nothing otherwise. Call it after each batch
+   * of reads or writes through `bytes` (and after native loops over the mapping): what a
+   * batch read after a fault is zeros, not the file, and what it stored is lost.
+   *
+   * The message names the file and its size now, ready to print after the program's name:
+   * `people.db: file shrank to 4096 bytes while being read` — `doing` is the end of that
+   * sentence (default `in use`). A mapping that faulted stays broken: its vanished pages
+   * stay zero even if the file grows again, and every later check throws; map it anew.
+   */
+  check(doing = 'in use'): void {
+    const faults = this.handle.faults();
+    if (faults === 0) return;
+    const name = this.path ?? 'mapping';
+    const size = this.handle.fileSize();
+    const known = size >= 0;
+    const shrank = !known || size < this.offset + this.length;
+    const e = systemError(shrank ? 14 /* EFAULT */ : 5 /* EIO */, 'mmap', this.path) as MappingFaultError;
+    e.message = shrank
+      ? `${name}: ${this.noun} shrank${known ? ` to ${size} bytes` : ''} while ${doing}`
+      : `${name}: ${faults === 1 ? 'a mapped page' : `${faults} mapped pages`} could not be read or stored while ${doing} (an I/O error, or no space left for it)`;
+    if (known) e.size = size;
+    e.faults = faults;
+    throw e;
   }
 
   /** msync: write dirty pages of a range back to the file; `async` uses MS_ASYNC. */
@@ -173,10 +246,23 @@ export class Mapping {
   /**
    * madvise with advice that may drop contents: `dontneed` (private/anonymous pages read
    * back as zeros), `free`, `remove` (punches a hole in the file or shm object).
+   *
+   * Only whole pages inside `range` are touched: the range is rounded inward to page
+   * boundaries (in file terms), because the bytes sharing a page with its ends are not
+   * part of the request. The last page of anonymous memory counts as whole when the range
+   * reaches the mapping's end (nothing else lives in it). Returns the part of the mapping
+   * that was discarded (`length` 0 for an empty range); throws an {@link MmError} with code
+   * `ERR_MM_NO_WHOLE_PAGE` when the range holds no whole page, so nothing was discarded.
    */
-  discard(advice: DestructiveAdvice, range: Range = {}): void {
+  discard(advice: DestructiveAdvice, range: Range = {}): { offset: number; length: number } {
     if (!DESTRUCTIVE.has(advice)) throw new MmError('ERR_INVALID_ARG_VALUE', `discard() takes dontneed, free or remove (got ${advice})`);
-    this.handle.advise(ADVICE[advice], range.offset, range.length);
+    const done = this.handle.advise(ADVICE[advice], range.offset, range.length);
+    if (done === null || done === undefined) {
+      const from = range.offset ?? 0;
+      const to = range.length === undefined ? this.length : from + range.length;
+      throw new MmError('ERR_MM_NO_WHOLE_PAGE', `${this.path ? `${this.path}: ` : ''}bytes ${from}..${to} of the mapping hold no whole ${pageSize}-byte page; discard() only drops whole pages, so nothing was discarded`);
+    }
+    return { offset: done[0], length: done[1] };
   }
 
   /** mlock: keep the pages in RAM. */
@@ -189,7 +275,12 @@ export class Mapping {
     this.handle.unlock();
   }
 
-  /** munmap, then detach the buffer so no view can reach the memory. Safe to call twice. */
+  /**
+   * Unmaps, then detaches the buffer so no view can reach the memory. Safe to call twice.
+   * The address range stays reserved (PROT_NONE) until the buffer's memory is released by
+   * the garbage collector, so a write(2) still queued with the old bytes (e.g. an
+   * `fs.write` in flight) fails with EFAULT instead of reading a newer mapping's memory.
+   */
   unmap(): void {
     this.handle.unmap(this.buffer);
   }
@@ -201,6 +292,18 @@ function openFlags(access: Access, sharing: Sharing, create: boolean): number {
   let flags = (writable || create ? fsConstants.O_RDWR : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK;
   if (create) flags |= fsConstants.O_CREAT;
   return flags;
+}
+
+/**
+ * open(2) through node:fs (O_CLOEXEC, as libuv always adds), so that closing the fd with
+ * fs.closeSync is clean in worker threads too (Node warns about fds it did not open there).
+ */
+function openPath(path: string, flags: number, mode: number): number {
+  try {
+    return openSync(path, flags, mode);
+  } catch (e) {
+    throw fromNodeError(e, path);
+  }
 }
 
 function describe(fd: number, path: string | undefined): string {
@@ -227,7 +330,7 @@ export function openMapping(target: string | number, options: MapFileOptions = {
   if (typeof target === 'number') {
     fd = checkFd(target);
   } else if (typeof target === 'string') {
-    fd = binding.openFd(target, openFlags(access, sharing, !!options.create), mode);
+    fd = openPath(target, openFlags(access, sharing, !!options.create), mode);
   } else {
     throw new MmError('ERR_INVALID_ARG_TYPE', 'target must be a path or a file descriptor');
   }
@@ -239,7 +342,7 @@ export function openMapping(target: string | number, options: MapFileOptions = {
 }
 
 /** @internal Maps an already-open fd after checking what kind of file it is. */
-export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number }): Mapping {
+export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number; noun?: string }): Mapping {
   const name = describe(fd, path);
   let st;
   try {
@@ -273,7 +376,7 @@ export function mapOpenFd(fd: number, path: string | undefined, options: MapFile
   let flags = options.sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE;
   if (options.populate) flags |= C.MAP_POPULATE;
   const raw = binding.mapFd(fd, offset, length, PROT[options.access], flags, !!options.guard, name);
-  return new Mapping(raw, { offset, access: options.access, sharing: options.sharing, path });
+  return new Mapping(raw, { offset, access: options.access, sharing: options.sharing, path, noun: options.noun });
 }
 
 /** Maps zero-filled anonymous memory: `shared` survives into forked children, `private` is copied on write. */
@@ -306,12 +409,15 @@ export interface WindowOptions {
  * Walks a file in read-only shared mapped windows, for files larger than one ArrayBuffer.
  * `visit` gets each window and its file offset; each window is unmapped after `visit`
  * returns, so do not keep it. Return `false` to stop early. Returns the bytes visited.
+ * If pages of a window vanished while `visit` ran (the file shrank), the walk ends with
+ * that window's {@link Mapping.check} error; call `window.check()` inside `visit` to catch
+ * it before using what was read.
  */
 export function forEachWindow(target: string | number, options: WindowOptions, visit: (window: Mapping, fileOffset: number) => boolean | void): number {
   const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
   const start = checkSize(options.offset ?? 0, 'offset');
   const path = typeof target === 'string' ? target : options.name;
-  const fd = typeof target === 'number' ? checkFd(target) : binding.openFd(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
+  const fd = typeof target === 'number' ? checkFd(target) : openPath(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
   try {
     let size: number;
     try {
@@ -329,7 +435,9 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
       const w = mapOpenFd(fd, path, { offset: pos, length: len, access: 'r', sharing: 'shared', populate: options.populate });
       try {
         w.advise(options.advice ?? 'sequential');
-        if (visit(w, pos) === false) {
+        const go = visit(w, pos);
+        w.check('being read');
+        if (go === false) {
           pos += len;
           break;
         }

@@ -11,11 +11,14 @@ export interface NativeMapHandle {
   unmap(buffer?: ArrayBuffer): void;
   sync(async: boolean, offset?: number, length?: number): void;
   protect(prot: number): void;
-  advise(advice: number, offset?: number, length?: number): void;
+  /** Destructive advice returns [offset, length] of the whole pages it covered, or null when none was whole. */
+  advise(advice: number, offset?: number, length?: number): [number, number] | null | undefined;
   lock(): void;
   unlock(): void;
   address(): bigint;
   isMapped(): boolean;
+  faults(): number;
+  fileSize(): number;
 }
 
 export interface ChildStatus {

@@ -177,7 +177,7 @@ export function openShmMapping(name: string, options: ShmMapOptions = {}): Mappi
   if (options.length !== undefined) checkSize(options.length, 'length');
   const h = shmOpen(name, options);
   try {
-    const m = mapOpenFd(h.fd, h.name, { access, sharing, offset, length: options.length });
+    const m = mapOpenFd(h.fd, h.name, { access, sharing, offset, length: options.length, noun: 'object' });
     return Object.assign(m, { created: h.created });
   } catch (e) {
     if (h.created) shmUnlink(h.name);

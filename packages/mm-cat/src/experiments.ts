@@ -147,7 +147,7 @@ export async function runExperiment(name: string, o: ExperimentOptions = {}): Pr
       e.message = `${name}: nothing to map: mmap cannot map 0 bytes${size === 0 ? ' (the file is empty; --map-length maps past its end)' : ''}`;
       throw e;
     }
-    const m = openMapping(fd, { offset, length: mapLength, access: prot, sharing, guard: !!o.guard });
+    const m = openMapping(fd, { offset, length: mapLength, access: prot, sharing, guard: !!o.guard, name });
     mapping = m;
     const delta = offset % pageSize;
     const span = Math.ceil((delta + mapLength) / pageSize) * pageSize;
@@ -226,6 +226,7 @@ async function printStep(m: Mapping, g: Geometry, file: string, prot: Access, pr
   }
   // printf("%s"): everything up to the first NUL in memory.
   const nul = m.bytes.subarray(0, readable).indexOf(0);
+  m.check('being read'); // another process shrank the file since the probe: zeros, not its bytes
   const shown = nul >= 0 ? Math.min(nul, printLength) : printLength;
   writeOutput(out, m.bytes.subarray(0, shown));
   explain(`write(${out}, ${hex(m.address)}, ${shown}) = ${shown}: what printf("%s") prints`);
@@ -303,6 +304,7 @@ async function upcaseStep(m: Mapping, prot: Access, sharing: 'shared' | 'private
       letters++;
     }
   }
+  m.check('being written');
   if (sharing === 'private') {
     note(`${file}: uppercased ${letters} letters in a private (copy-on-write) mapping: only this process saw them; the file on disk is unchanged`);
   } else {

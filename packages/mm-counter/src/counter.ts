@@ -130,15 +130,18 @@ export class Counter {
     return this.mapping.sharing === 'private';
   }
 
-  /** Atomically loads the value. */
+  /** Atomically loads the value. Throws the mapping's fault error if the file shrank under it. */
   get(): bigint {
-    return this.i32 ? BigInt(Atomics.load(this.i32, 0)) : Atomics.load(this.i64!, 0);
+    const v = this.i32 ? BigInt(Atomics.load(this.i32, 0)) : Atomics.load(this.i64!, 0);
+    this.mapping.check('being read');
+    return v;
   }
 
   /** Atomically stores `value` (which must fit the width) and returns the value it replaced. */
   set(value: bigint): bigint {
     checkCounterValue(this.width, value);
     const previous = this.i32 ? BigInt(Atomics.exchange(this.i32, 0, Number(value))) : Atomics.exchange(this.i64!, 0, value);
+    this.mapping.check('being written');
     this.wake();
     return previous;
   }
@@ -150,6 +153,7 @@ export class Counter {
   add(delta: bigint): { before: bigint; after: bigint; wrapped: boolean } {
     checkCounterValue(this.width, delta, 'addend');
     const before = this.i32 ? BigInt(Atomics.add(this.i32, 0, Number(delta))) : Atomics.add(this.i64!, 0, delta);
+    this.mapping.check('being written');
     const exact = before + delta;
     const after = wrapTo(this.width, exact);
     this.wake();
@@ -197,7 +201,9 @@ export class Counter {
   /**
    * Increments the counter `count` times in native code (`none`: volatile load then store,
    * `atomic`: lock-prefixed add), in chunks of about `chunkMs` each, yielding to the event
-   * loop between chunks so signals, timers and progress can run.
+   * loop between chunks so signals, timers and progress can run. If the file shrinks under
+   * the counter (another process truncates it), the run stops after the chunk with the
+   * mapping's fault error (`FILE: file shrank to 0 bytes while counting`).
    */
   async count(options: CountOptions): Promise<CountResult> {
     const atomic = options.sync === 'atomic';
@@ -214,6 +220,8 @@ export class Counter {
       const c0 = process.hrtime.bigint();
       const raw = incrementLoop(this.mapping, { width: this.width, atomic, count: n });
       const ms = Number(process.hrtime.bigint() - c0) / 1e6;
+      // Another process truncated the file: this chunk counted in a page of zeros, not the file.
+      this.mapping.check('counting');
       const next = BigInt(raw);
       // A fall of more than half the range between two chunks is a wrap past the top, not a
       // lost update: a racing process can only set the counter back by what it missed.
@@ -306,7 +314,9 @@ export function readCounter(file: string, width: Width = 32): bigint {
     const mapping = openMapping(fd, { access: 'r', length: width / 8, name: file });
     try {
       if (fstatSync(fd).size === 0) return 0n; // the page lies wholly past the end: touching it would be SIGBUS
-      return width === 32 ? BigInt(Atomics.load(new Int32Array(mapping.buffer, 0, 1), 0)) : Atomics.load(new BigInt64Array(mapping.buffer, 0, 1), 0);
+      const value = width === 32 ? BigInt(Atomics.load(new Int32Array(mapping.buffer, 0, 1), 0)) : Atomics.load(new BigInt64Array(mapping.buffer, 0, 1), 0);
+      mapping.check('being read'); // truncated between the fstat and the load
+      return value;
     } finally {
       mapping.unmap();
     }

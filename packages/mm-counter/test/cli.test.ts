@@ -245,6 +245,24 @@ describe('interrupted runs', () => {
     expect(err).toBe(`mm-counter: SIGINT: stopped after ${v} of 1000000000000 increments\n`);
   });
 
+  it('truncate -s 0 of the file under a running instance: one line on stderr, exit 1, the file left empty', async () => {
+    // Without core's fault handler this is "Bus error" and status 135.
+    const f = fresh();
+    const child = spawn(process.execPath, [bin, f, '-n', '1e12', '--sync', 'atomic'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    await until(() => nonEmpty(f));
+    const t = await sh(`truncate -s 0 ${f}`);
+    expect(t.code).toBe(0);
+    expect(await exited).toEqual([1, null]);
+    expect(out).toBe('');
+    expect(err).toBe(`mm-counter: ${f}: file shrank to 0 bytes while counting\n`);
+    expect(statSync(f).size).toBe(0);
+  });
+
   it('shows a progress bar on a terminal for a long run, never into a pipe or with NO_COLOR', async () => {
     if (!haveCommand('script', 'the progress bar test (needs a pseudo-terminal)')) return;
     const f = fresh();

@@ -111,7 +111,16 @@ function* take(indices: Iterable<number>, limit: number | undefined): Generator<
   }
 }
 
-function writeRecords(db: Database, indices: Iterable<number>, o: ListOptions, out: Sink, all: boolean): void {
+/** A sink that first checks that no page of the file vanished under what is about to be written out. */
+function checked(db: Database, out: Sink): Sink {
+  return (chunk) => {
+    db.checkPages('being read');
+    out(chunk);
+  };
+}
+
+function writeRecords(db: Database, indices: Iterable<number>, o: ListOptions, sink: Sink, all: boolean): void {
+  const out = checked(db, sink);
   const fields = selectFields(db.layout, o.fields);
   if (o.format === 'table') {
     out(Buffer.from(renderTable(db, indices, fields, o.bold)));
@@ -133,9 +142,11 @@ export function listRecords(path: string, o: ListOptions, out: Sink): void {
   const db = openDatabase(path, { schema: resolveLayout(o), force: o.force });
   try {
     const where = whereClause(db, o.where);
-    const all = !where.length;
-    const indices = all ? range(db.count) : db.find(where);
-    writeRecords(db, take(indices, o.limit), o, out, all);
+    db.reading(() => {
+      const all = !where.length;
+      const indices = all ? range(db.count) : db.find(where);
+      writeRecords(db, take(indices, o.limit), o, out, all);
+    });
   } finally {
     db.close();
   }
@@ -150,8 +161,10 @@ export function getRecords(path: string, indexArgs: string[], o: ListOptions, ou
   const indices = parseIndices(indexArgs);
   const db = openDatabase(path, { schema: resolveLayout(o), force: o.force });
   try {
-    for (const i of indices) if (i >= db.count) db.get(i); // throws "index out of range" before any output
-    writeRecords(db, indices, o, out, false);
+    db.reading(() => {
+      for (const i of indices) if (i >= db.count) db.get(i); // throws "index out of range" before any output
+      writeRecords(db, indices, o, out, false);
+    });
   } finally {
     db.close();
   }
@@ -162,11 +175,12 @@ export function countRecords(path: string, o: FileOptions & { where?: string[] }
   const db = openDatabase(path, { schema: resolveLayout(o), force: o.force });
   try {
     const where = whereClause(db, o.where);
-    let n = db.count;
-    if (where.length) {
-      n = 0;
-      for (const _ of db.find(where)) n++;
-    }
+    const n = db.reading(() => {
+      if (!where.length) return db.count;
+      let matches = 0;
+      for (const _ of db.find(where)) matches++;
+      return matches;
+    });
     out(Buffer.from(`${n}\n`));
   } finally {
     db.close();

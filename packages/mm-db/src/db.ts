@@ -43,7 +43,13 @@ export function parseIndex(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** One open database file. Reads are lock-free; writes go through the shared mapping. */
+/**
+ * One open database file. Writes go through the shared mapping under an exclusive flock;
+ * {@link Database.reading} holds a shared flock around a batch of reads, so a writer of this
+ * tool never shrinks the file under a reader. Direct reads ({@link Database.get} and
+ * friends) take no lock. A file shrunk by someone else (`truncate`) reads as zeros past its
+ * new end, and {@link Database.checkPages} says so.
+ */
 export class Database {
   /** The file (as given) for messages. */
   readonly path: string;
@@ -120,7 +126,7 @@ export class Database {
     const size = this.stat();
     this.checkSize(size);
     this.map?.unmap();
-    this.map = openMapping(this.fd, { access: this.writable ? 'rw' : 'r', sharing: 'shared' });
+    this.map = openMapping(this.fd, { access: this.writable ? 'rw' : 'r', sharing: 'shared', name: this.path });
     this.bytesView = this.map.bytes;
     this.dv = new DataView(this.map.buffer);
     this.fileSize = size;
@@ -188,6 +194,31 @@ export class Database {
     if (!this.writable) throw new DbError(`${this.path}: opened read-only`);
   }
 
+  /**
+   * Throws (a SystemError: `FILE: file shrank to N bytes while …`) if pages of the mapping
+   * vanished because another process shrank the file. `doing` ends the sentence.
+   */
+  checkPages(doing = 'being read'): void {
+    this.map.check(doing);
+  }
+
+  /**
+   * Runs a batch of reads under a shared flock (writers of this tool that shrink the file
+   * wait for it), after picking up any change of size made before the lock was taken; then
+   * checks that no page vanished under the batch (someone who does not lock shrank the file).
+   */
+  reading<T>(fn: () => T): T {
+    flock(this.fd, 'shared', { name: this.path });
+    try {
+      this.refresh();
+      const result = fn();
+      this.checkPages('being read');
+      return result;
+    } finally {
+      flock(this.fd, 'unlock', { name: this.path });
+    }
+  }
+
   private locked<T>(fn: () => T): T {
     flock(this.fd, 'exclusive', { name: this.path });
     try {
@@ -206,6 +237,7 @@ export class Database {
       this.checkIndex(i);
       const base = i * this.recordSize;
       for (const [f, v] of checked) this.writers[f.index](this.dv, this.bytesView, base, v);
+      this.checkPages('being written');
     });
   }
 
@@ -243,6 +275,7 @@ export class Database {
         allocate(this.fd, start, block.length, this.path);
         this.remap();
         block.copy(this.bytesView, start);
+        this.checkPages('being written');
       } catch (e) {
         try {
           ftruncateSync(this.fd, oldSize);
@@ -274,6 +307,7 @@ export class Database {
         else if (i !== n - 1) bytes.copyWithin(i * rs, (n - 1) * rs, n * rs);
         n--;
       }
+      this.checkPages('being written');
       this.map.unmap();
       try {
         ftruncateSync(this.fd, n * rs);

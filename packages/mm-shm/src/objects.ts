@@ -15,8 +15,24 @@ import {
   shmUnlink,
   validateShmName,
   writeAll,
+  type Mapping,
+  type MappingFaultError,
   type ShmHandle,
 } from '@mm/core';
+
+/**
+ * Throws if pages of `m` (a mapping of the object `name`) vanished because another process
+ * shrank the object while this one read or wrote it: `NAME: object shrank to N bytes while …`.
+ */
+export function checkObjectPages(m: Mapping, name: string, doing: string): void {
+  try {
+    m.check(doing);
+  } catch (e) {
+    const f = e as MappingFaultError;
+    if (isSystemError(e) && f.code === 'EFAULT') e.message = `${name}: object shrank${f.size === undefined ? '' : ` to ${f.size} bytes`} while ${doing}`;
+    throw e;
+  }
+}
 
 
 /** Options of {@link createObject}. */
@@ -152,6 +168,7 @@ export function writeObject(name: string, input: number, options: WriteOptions =
       const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true, name: h.name });
       try {
         stage.copy(window.bytes, 0, 0, n);
+        checkObjectPages(window, h.name, 'being written');
       } finally {
         window.unmap();
       }

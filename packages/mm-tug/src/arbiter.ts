@@ -61,6 +61,8 @@ function whyGone(view: GameView, side: Side, now: number, pidsOnly = false): str
  * the end, whatever happened. A player that dies (stale heartbeat, dead or zombie pid) or
  * quits ends the game with reason `left-gone`/`right-gone`; no players within `timeoutMs`
  * gives `timeout`; an aborted `signal` gives `interrupted`. The caller maps reasons to exit codes.
+ * If another process shrinks the object during the game, the arbiter throws the mapping's
+ * fault error (`NAME: object shrank to 0 bytes while the game was on`) after unlinking it.
  */
 export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
   const { name, limit, display, signal } = options;
@@ -86,6 +88,9 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       if (!isSystemError(e) || e.code !== 'EFAULT') throw e;
     }
   };
+  // Another process may shrink the object (truncate -s 0 /dev/shm/NAME): its words then
+  // read as zeros here. Checked on every turn of every loop; the game ends with the message.
+  const intact = (): void => mapping.check('the game was on');
   // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
   // with 141), still end the game for the players and remove the object.
   const onExit = (): void => {
@@ -126,6 +131,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     // Waiting for both players.
     const deadline = Date.now() + options.timeoutMs;
     while (result === Result.none) {
+      intact();
       const now = Date.now();
       view.store64(OFFSET.arbiterBeat, now);
       if (signal?.aborted) {
@@ -164,6 +170,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       wakePlayers();
     }
     while (result === Result.none) {
+      intact();
       const now = Date.now();
       view.store64(OFFSET.arbiterBeat, now);
       if (signal?.aborted) {
@@ -212,6 +219,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       let lastTick = 0;
       for (;;) {
         const position = view.position();
+        intact();
         if (position >= limit || position <= -limit) {
           calledAt = position;
           finish(position > 0 ? Result.rightWon : Result.leftWon);
@@ -259,6 +267,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     wakePlayers();
     const until = Date.now() + FINAL_WAIT_MS;
     while (Date.now() < until) {
+      intact();
       const now = Date.now();
       view.store64(OFFSET.arbiterBeat, now);
       const pending = SIDES.filter((s) => {
@@ -276,6 +285,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
     const leftPulls = view.pulls('left');
     const rightPulls = view.pulls('right');
     const position = view.position();
+    intact();
     const expected = rightPulls - leftPulls;
     const game: GameResult = {
       name,

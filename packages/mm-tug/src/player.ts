@@ -121,7 +121,8 @@ function outcomeFor(side: Side, result: number): Outcome {
  * side with a compareExchange on its pid slot (refused if another player holds it), waits
  * for the start, then pulls — left −1, right +1 — in native chunks of about `chunkMs`,
  * publishing its count and heartbeat after each chunk, until the arbiter raises the stop
- * flag. Returns its report; throws a {@link ToolError} when refused or left without an arbiter.
+ * flag. Returns its report; throws a {@link ToolError} when refused or left without an arbiter,
+ * and the mapping's fault error when another process shrinks the object under the game.
  */
 export async function runPlayer(side: Side, options: PlayerOptions): Promise<PlayerReport> {
   const { name, signal } = options;
@@ -152,9 +153,14 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
       return !processAlive(arbiterPid) || now - view.load64(OFFSET.arbiterBeat) > ARBITER_SILENCE_MS;
     };
 
+    // Another process may shrink the object under the game: its words then read as zeros
+    // (the stop flag too), so each turn of each loop checks and ends with the message.
+    const intact = (): void => mapping.check('the game was on');
+
     // Waiting for the start.
     for (;;) {
       const state = view.state();
+      intact();
       if (state === State.running) break;
       const now = Date.now();
       if (state === State.over) {
@@ -207,6 +213,7 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
       const t0 = process.hrtime.bigint();
       const n = pullLoop(mapping, { positionOffset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max });
       const ns = Number(process.hrtime.bigint() - t0);
+      intact();
       pulls += n;
       const now = Date.now();
       view.store64(block + SIDE_OFFSET.pulls, pulls);
@@ -226,6 +233,7 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
       await yieldToLoop();
     }
     view.store64(block + SIDE_OFFSET.pulls, pulls);
+    intact();
     if (outcome === 'quit') {
       view.store(block + SIDE_OFFSET.status, Status.quit);
       return report(pulls, 'quit');

@@ -177,6 +177,27 @@ describe('arbiter and players as separate processes', () => {
     expect(shmObjects(name)).toEqual([]);
   });
 
+  it('truncate -s 0 of the object mid-game: arbiter and both players end with one line and exit 1, object unlinked', async () => {
+    // Without core's fault handler all three die of SIGBUS (status 135) and the object stays.
+    const name = gameName();
+    const d = work.path;
+    const script = `
+      mm-tug arbiter --name ${name} --sync atomic --limit 2000M --interval 20 > ${d}/arb.out 2> ${d}/arb.err & A=$!
+      mm-tug left --name ${name} > ${d}/left.out 2>${d}/left.err & L=$!
+      mm-tug right --name ${name} > ${d}/right.out 2>${d}/right.err & R=$!
+      ${waitFor(`${d}/arb.out`, '^time=')}
+      truncate -s 0 /dev/shm/${name}
+      wait $A; echo "arbiter=$?"; wait $L; echo "left=$?"; wait $R; echo "right=$?"`;
+    const r = await runBash(script, { env: bins.env });
+    expect(r.stdout.toString()).toBe('arbiter=1\nleft=1\nright=1\n');
+    const message = `mm-tug: ${name}: object shrank to 0 bytes while the game was on\n`;
+    expect(readFileSync(join(d, 'arb.err'), 'utf8').split('\n').slice(1).join('\n')).toBe(message);
+    expect(readFileSync(join(d, 'left.err'), 'utf8')).toBe(message);
+    expect(readFileSync(join(d, 'right.err'), 'utf8')).toBe(message);
+    expect(readFileSync(join(d, 'left.out'), 'utf8')).toBe('');
+    expect(shmObjects(name)).toEqual([]);
+  });
+
   it('Ctrl-C (SIGINT) on the arbiter: game ends, players exit, object unlinked, exit 130', async () => {
     const name = gameName();
     const d = work.path;

@@ -7,6 +7,8 @@ void InitFutex(Napi::Env env, Napi::Object exports);
 }  // namespace mm
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // Per-environment state: the main thread and each worker get their own.
+  env.SetInstanceData(new mm::AddonData());
   mm::InitErrors(env, exports);
   mm::InitMap(env, exports);
   mm::InitShm(env, exports);

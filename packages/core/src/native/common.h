@@ -58,6 +58,17 @@ struct ChildSpec {
 };
 pid_t ForkChild(const ChildSpec& spec);
 
+// Fault registry (fault.cc): the address ranges of live file and shm mappings, where the
+// process-wide SIGBUS handler replaces a vanished page with zeros and counts the event.
+struct FaultSlot;
+// Installs the handler on first use; registers [start, start+length) with the protection a
+// zero page put there gets. Never fails.
+FaultSlot* RegisterFaultRange(void* start, size_t length, int prot);
+// Removes the range (before it is unmapped); returns its final fault count.
+uint64_t UnregisterFaultRange(FaultSlot* slot);
+uint64_t FaultCount(const FaultSlot* slot);
+void SetFaultProt(FaultSlot* slot, int prot);
+
 // The state of one mapping, shared by the ArrayBuffer finalizer and the JS handle so
 // that an explicit unmap and a later GC finalizer can never both call munmap.
 struct MapState {
@@ -66,14 +77,26 @@ struct MapState {
   size_t delta = 0;         // offset of the caller's first byte from base
   size_t length = 0;        // bytes the caller asked for
   bool mapped = false;      // true while base..base+mapLength is ours
+  bool reserved = false;    // unmapped, but the range is still held PROT_NONE until the finalizer
+  bool anonymous = false;   // MAP_ANONYMOUS: no file bytes share its pages
+  FaultSlot* slot = nullptr;  // registered fault range (file and shm mappings)
+  uint64_t faults = 0;      // fault count saved when the range was unregistered
+  int64_t sizeAtUnmap = -1; // the file's size when a mapping with faults was unmapped
+  int fileFd = -1;          // O_PATH descriptor of the mapped file, to fstat its size now
   uint8_t* data() const { return base + delta; }
+};
+
+// Per-environment data of the addon (each worker thread has its own).
+struct AddonData {
+  Napi::FunctionReference mapHandle;
 };
 
 // JS handle around MapState (class "MapHandle" on the addon).
 class MapHandle : public Napi::ObjectWrap<MapHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
-  static Napi::FunctionReference* constructor;
+  // A new, empty handle from this environment's class.
+  static Napi::Object Create(Napi::Env env);
   explicit MapHandle(const Napi::CallbackInfo& info);
   std::shared_ptr<MapState> state;
 
@@ -90,6 +113,8 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
   Napi::Value Unlock(const Napi::CallbackInfo& info);
   Napi::Value Address(const Napi::CallbackInfo& info);
   Napi::Value IsMapped(const Napi::CallbackInfo& info);
+  Napi::Value Faults(const Napi::CallbackInfo& info);
+  Napi::Value FileSize(const Napi::CallbackInfo& info);
 };
 
 void InitMap(Napi::Env env, Napi::Object exports);

@@ -1,25 +1,46 @@
 // mmap family: file and anonymous mappings, msync, mprotect, madvise, mlock, munmap.
 #include "common.h"
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdio>
 
 namespace mm {
-
-Napi::FunctionReference* MapHandle::constructor = nullptr;
 
 static size_t PageSize() {
   static size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return p;
 }
 
-// Called by V8 when the ArrayBuffer is collected. On Node 20 this also happens after the
-// buffer was detached by unmap(), so the shared state decides whether munmap is still due.
+// Stops fault handling for a mapping that is about to go, keeping what JavaScript may still
+// ask afterwards (the fault count, and the file's size if pages vanished).
+static void Retire(MapState* s) {
+  if (s->slot != nullptr) {
+    s->faults += UnregisterFaultRange(s->slot);
+    s->slot = nullptr;
+  }
+  if (s->fileFd >= 0) {
+    struct stat st;
+    if (s->faults != 0 && fstat(s->fileFd, &st) == 0) s->sizeAtUnmap = static_cast<int64_t>(st.st_size);
+    close(s->fileFd);
+    s->fileFd = -1;
+  }
+}
+
+// Called when the ArrayBuffer's memory is released: when V8 collects it, and on Node 20
+// also soon after unmap() detached it. Frees the mapping, or the PROT_NONE reservation
+// unmap() left in its place, exactly once.
 static void FinalizeBuffer(Napi::Env, void*, std::shared_ptr<MapState>* hint) {
   MapState* s = hint->get();
   if (s->mapped) {
+    Retire(s);
     munmap(s->base, s->mapLength);
     s->mapped = false;
+  } else if (s->reserved) {
+    munmap(s->base, s->mapLength);
+    s->reserved = false;
   }
   delete hint;
 }
@@ -38,15 +59,23 @@ Napi::Function MapHandle::Define(Napi::Env env) {
     InstanceMethod("unlock", &MapHandle::Unlock),
     InstanceMethod("address", &MapHandle::Address),
     InstanceMethod("isMapped", &MapHandle::IsMapped),
+    InstanceMethod("faults", &MapHandle::Faults),
+    InstanceMethod("fileSize", &MapHandle::FileSize),
   });
-  constructor = new Napi::FunctionReference(Napi::Persistent(f));
+  // One class per environment: the main thread and every worker load the addon separately.
+  env.GetInstanceData<AddonData>()->mapHandle = Napi::Persistent(f);
   return f;
+}
+
+Napi::Object MapHandle::Create(Napi::Env env) {
+  return env.GetInstanceData<AddonData>()->mapHandle.New({});
 }
 
 MapState* MapHandle::Live(const Napi::CallbackInfo& info, size_t i) {
   Napi::Env env = info.Env();
+  AddonData* data = env.GetInstanceData<AddonData>();
   if (i >= info.Length() || !info[i].IsObject() ||
-      !info[i].As<Napi::Object>().InstanceOf(constructor->Value())) {
+      !info[i].As<Napi::Object>().InstanceOf(data->mapHandle.Value())) {
     ThrowCode(env, "ERR_INVALID_ARG_TYPE", "expected a mapping handle");
     return nullptr;
   }
@@ -67,15 +96,24 @@ MapState* MapHandle::Ready(Napi::Env env) {
   return nullptr;
 }
 
-// unmap(buffer): munmap once, then detach the ArrayBuffer so views read as length 0.
+// unmap(buffer): the mapping goes, then the ArrayBuffer is detached so views read as length 0.
+// The address range stays reserved (PROT_NONE) until the buffer's finalizer frees it, so a
+// late user of the old address (a write(2) still queued on the thread pool) gets EFAULT and
+// never the memory of a mapping made since.
 Napi::Value MapHandle::Unmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MapState* s = state.get();
   if (s->mapped) {
-    if (munmap(s->base, s->mapLength) != 0) {
-      ThrowErrno(env, errno, "munmap");
-      return env.Undefined();
+    void* r = mmap(s->base, s->mapLength, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED) {
+      if (munmap(s->base, s->mapLength) != 0) {
+        ThrowErrno(env, errno, "munmap");
+        return env.Undefined();
+      }
+    } else {
+      s->reserved = true;
     }
+    Retire(s);
     s->mapped = false;
   }
   if (info.Length() > 0 && info[0].IsArrayBuffer()) {
@@ -85,8 +123,8 @@ Napi::Value MapHandle::Unmap(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// Translates [offset, offset+length) of the caller's window into a page-aligned range.
-static bool Range(const Napi::CallbackInfo& info, MapState* s, size_t argOff, uint8_t** start, size_t* len) {
+// Reads the caller's [offset, offset+length) (both default to the whole mapping).
+static bool Span(const Napi::CallbackInfo& info, MapState* s, size_t argOff, uint64_t* offOut, uint64_t* lenOut) {
   uint64_t off = 0, n = s->length;
   if (info.Length() > argOff && !info[argOff].IsUndefined() && !ReadSize(info[argOff], "offset", &off)) return false;
   if (info.Length() > argOff + 1 && !info[argOff + 1].IsUndefined()) {
@@ -98,6 +136,16 @@ static bool Range(const Napi::CallbackInfo& info, MapState* s, size_t argOff, ui
     ThrowCode(info.Env(), "ERR_OUT_OF_RANGE", "range lies outside the mapping");
     return false;
   }
+  *offOut = off;
+  *lenOut = n;
+  return true;
+}
+
+// Translates [offset, offset+length) of the caller's window into a page-aligned range that
+// covers it (rounded outward: for calls that never change contents).
+static bool Range(const Napi::CallbackInfo& info, MapState* s, size_t argOff, uint8_t** start, size_t* len) {
+  uint64_t off, n;
+  if (!Span(info, s, argOff, &off, &n)) return false;
   size_t first = s->delta + off;
   size_t alignedFirst = first & ~(PageSize() - 1);
   *start = s->base + alignedFirst;
@@ -126,22 +174,66 @@ Napi::Value MapHandle::Protect(const Napi::CallbackInfo& info) {
   int64_t prot;
   if (!ReadInt(info[0], "prot", &prot)) return env.Undefined();
   size_t span = (s->delta + s->length + PageSize() - 1) & ~(PageSize() - 1);
-  if (mprotect(s->base, span, static_cast<int>(prot)) != 0) ThrowErrno(env, errno, "mprotect");
+  if (mprotect(s->base, span, static_cast<int>(prot)) != 0) {
+    ThrowErrno(env, errno, "mprotect");
+    return env.Undefined();
+  }
+  SetFaultProt(s->slot, static_cast<int>(prot));
   return env.Undefined();
 }
 
-// advise(advice, offset?, length?)
+static bool Destructive(int64_t advice) {
+  return advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE;
+}
+
+// advise(advice, offset?, length?). Advice that never changes contents covers every page the
+// range touches. Advice that may drop contents (dontneed, free, remove) touches only the whole
+// pages inside the range — the bytes around it, in the same pages, may be someone else's file
+// bytes — and returns [offset, length] of what it covered, or null when no page is whole.
+// (The last page of anonymous memory holds nothing else, so a range reaching the end takes it.)
 Napi::Value MapHandle::Advise(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  MapState* s = Ready(env);
-  if (!s) return env.Undefined();
   int64_t advice;
   if (!ReadInt(info[0], "advice", &advice)) return env.Undefined();
-  uint8_t* start;
-  size_t len;
-  if (!Range(info, s, 1, &start, &len)) return env.Undefined();
-  if (len && madvise(start, len, static_cast<int>(advice)) != 0) ThrowErrno(env, errno, "madvise");
-  return env.Undefined();
+  MapState* s = Ready(env);
+  if (!Destructive(advice)) {
+    if (!s) return env.Undefined();
+    uint8_t* start;
+    size_t len;
+    if (!Range(info, s, 1, &start, &len)) return env.Undefined();
+    if (len && madvise(start, len, static_cast<int>(advice)) != 0) ThrowErrno(env, errno, "madvise");
+    return env.Undefined();
+  }
+  Napi::Array done = Napi::Array::New(env, 2);
+  if (!s) {
+    if (env.IsExceptionPending()) return env.Undefined();
+    done.Set(0u, Napi::Number::New(env, 0));
+    done.Set(1u, Napi::Number::New(env, 0));
+    return done;
+  }
+  uint64_t off, n;
+  if (!Span(info, s, 1, &off, &n)) return env.Undefined();
+  if (n == 0) {
+    done.Set(0u, Napi::Number::New(env, static_cast<double>(off)));
+    done.Set(1u, Napi::Number::New(env, 0));
+    return done;
+  }
+  size_t page = PageSize();
+  size_t first = s->delta + off;
+  size_t last = first + n;
+  size_t a = (first + page - 1) & ~(page - 1);
+  size_t b = last & ~(page - 1);
+  if (s->anonymous && off + n == s->length) b = (last + page - 1) & ~(page - 1);
+  if (b <= a) return env.Null();
+  if (madvise(s->base + a, b - a, static_cast<int>(advice)) != 0) {
+    ThrowErrno(env, errno, "madvise");
+    return env.Undefined();
+  }
+  size_t from = a - s->delta;
+  size_t to = b - s->delta < s->length ? b - s->delta : s->length;
+  done.Set(0u, Napi::Number::New(env, static_cast<double>(from)));
+  done.Set(1u, Napi::Number::New(env, static_cast<double>(to - from)));
+  return done;
 }
 
 Napi::Value MapHandle::Lock(const Napi::CallbackInfo& info) {
@@ -171,9 +263,27 @@ Napi::Value MapHandle::IsMapped(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), state->mapped);
 }
 
-// Wraps a fresh mapping into { handle, buffer }.
-static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t delta, size_t length) {
-  Napi::Object handleObj = MapHandle::constructor->New({});
+// faults(): how many vanished pages the SIGBUS handler replaced with zeros in this mapping.
+Napi::Value MapHandle::Faults(const Napi::CallbackInfo& info) {
+  MapState* s = state.get();
+  return Napi::Number::New(info.Env(), static_cast<double>(s->faults + FaultCount(s->slot)));
+}
+
+// fileSize(): the mapped file's size now (fstat), the size it had at unmap() if pages had
+// vanished by then, or -1 when it cannot be known (anonymous memory, no /proc).
+Napi::Value MapHandle::FileSize(const Napi::CallbackInfo& info) {
+  MapState* s = state.get();
+  double size = static_cast<double>(s->sizeAtUnmap);
+  struct stat st;
+  if (s->fileFd >= 0 && fstat(s->fileFd, &st) == 0) size = static_cast<double>(st.st_size);
+  return Napi::Number::New(info.Env(), size);
+}
+
+// Wraps a fresh mapping into { handle, buffer }. A file mapping's pages (not its guard page)
+// are registered with the fault handler; `fileFd` (O_PATH, or -1) is kept to fstat the file.
+static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t delta, size_t length,
+                        int prot, bool anonymous, int fileFd) {
+  Napi::Object handleObj = MapHandle::Create(env);
   MapHandle* h = MapHandle::Unwrap(handleObj);
   MapState* s = h->state.get();
   s->base = base;
@@ -181,6 +291,13 @@ static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t d
   s->delta = delta;
   s->length = length;
   s->mapped = base != nullptr;
+  s->anonymous = anonymous;
+  s->fileFd = fileFd;
+  if (base != nullptr && !anonymous) {
+    size_t page = PageSize();
+    size_t span = (delta + length + page - 1) & ~(page - 1);
+    s->slot = RegisterFaultRange(base, span, prot);
+  }
   Napi::ArrayBuffer ab;
   if (length == 0) {
     ab = Napi::ArrayBuffer::New(env, 0);
@@ -194,6 +311,14 @@ static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t d
   return out;
 }
 
+// A descriptor that can fstat the file behind `fd` later, without sharing its open file
+// description (so it holds no flock and changes no offset). -1 without /proc.
+static int PathFd(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return open(path, O_PATH | O_CLOEXEC);
+}
+
 // mapFd(fd, offset, length, prot, flags, guard): maps [offset, offset+length) of fd.
 static Napi::Value MapFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -205,7 +330,7 @@ static Napi::Value MapFd(const Napi::CallbackInfo& info) {
     return env.Undefined();
   bool guard = info.Length() > 5 && info[5].ToBoolean();
   std::string path = OptString(info, 6);
-  if (length == 0) return Wrap(env, nullptr, 0, 0, 0);
+  if (length == 0) return Wrap(env, nullptr, 0, 0, 0, 0, false, -1);
   size_t page = PageSize();
   uint64_t aligned = offset & ~static_cast<uint64_t>(page - 1);
   size_t delta = static_cast<size_t>(offset - aligned);
@@ -229,7 +354,8 @@ static Napi::Value MapFd(const Napi::CallbackInfo& info) {
     ThrowErrno(env, err, "mmap", path);
     return env.Undefined();
   }
-  return Wrap(env, static_cast<uint8_t*>(p), guard ? total : span, delta, static_cast<size_t>(length));
+  return Wrap(env, static_cast<uint8_t*>(p), guard ? total : span, delta, static_cast<size_t>(length),
+              static_cast<int>(prot), false, PathFd(static_cast<int>(fd)));
 }
 
 // mapAnonymous(length, prot, flags): MAP_ANONYMOUS memory, zero-filled.
@@ -240,7 +366,7 @@ static Napi::Value MapAnonymous(const Napi::CallbackInfo& info) {
   if (!ReadSize(info[0], "length", &length) || !ReadInt(info[1], "prot", &prot) ||
       !ReadInt(info[2], "flags", &flags))
     return env.Undefined();
-  if (length == 0) return Wrap(env, nullptr, 0, 0, 0);
+  if (length == 0) return Wrap(env, nullptr, 0, 0, 0, 0, true, -1);
   size_t page = PageSize();
   size_t span = static_cast<size_t>((length + page - 1) & ~static_cast<uint64_t>(page - 1));
   void* p = mmap(nullptr, span, static_cast<int>(prot), static_cast<int>(flags) | MAP_ANONYMOUS, -1, 0);
@@ -248,7 +374,7 @@ static Napi::Value MapAnonymous(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "mmap");
     return env.Undefined();
   }
-  return Wrap(env, static_cast<uint8_t*>(p), span, 0, static_cast<size_t>(length));
+  return Wrap(env, static_cast<uint8_t*>(p), span, 0, static_cast<size_t>(length), static_cast<int>(prot), true, -1);
 }
 
 void InitMap(Napi::Env env, Napi::Object exports) {
