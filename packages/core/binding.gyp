@@ -9,7 +9,8 @@
         "src/native/shm.cc",
         "src/native/io.cc",
         "src/native/fork.cc",
-        "src/native/loops.cc"
+        "src/native/loops.cc",
+        "src/native/ring.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

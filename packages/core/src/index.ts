@@ -12,6 +12,8 @@ export { writeAll, readSome, openFile, flock, allocate } from './io.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
+export { createSlotRing, forkRingWriter, fillSlots, stopSlotRing, RING_HEADER, RING_MAX_SLOTS } from './ring.js';
+export type { SlotRing, SlotRingOptions, RingWriterOptions, FillResult, FillOptions } from './ring.js';
 export { incrementLoop, pullLoop } from './loops.js';
 export type { IncrementOptions, PullOptions } from './loops.js';
 export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, readMapsText, readProcBytes, mappingKind, codeFiles, processExe, findMapping } from './procmaps.js';

@@ -39,6 +39,11 @@ interface Binding {
   waitChild(pid: number): Promise<ChildStatus>;
   incrementLoop(handle: NativeMapHandle, offset: number, width: 32 | 64, atomic: boolean, count: number): number | bigint;
   pullLoop(handle: NativeMapHandle, positionOffset: number, stopOffset: number, step: number, atomic: boolean, max: number): number;
+  forkRingWriter(handle: NativeMapHandle, slotSize: number, slots: number, signal: number, outFd: number, reportFd: number): number;
+  ringFill(handle: NativeMapHandle, slotSize: number, slots: number, fd: number, maxSlots: number, name: string): Promise<{ bytes: number; slots: number; end: boolean; stopped: boolean; error: number | null }>;
+  ringStop(handle: NativeMapHandle, slotSize: number, slots: number): void;
+  RING_HEADER: number;
+  RING_MAX_SLOTS: number;
   strerror(errno: number): string;
   constants: Record<string, number>;
 }

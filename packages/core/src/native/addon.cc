@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mm::InitIo(env, exports);
   mm::InitFork(env, exports);
   mm::InitLoops(env, exports);
+  mm::InitRing(env, exports);
   return exports;
 }
 

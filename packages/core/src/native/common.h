@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 
 namespace mm {
 
@@ -56,11 +57,18 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
   Napi::Value IsMapped(const Napi::CallbackInfo& info);
 };
 
+// fork.cc helpers for other families that fork (see there): fork with every signal blocked,
+// reset a fresh child's signal handlers, and write(2) all of a buffer from a child.
+pid_t ForkAllBlocked();
+void ChildResetSignals();
+bool ChildWriteAll(int fd, const uint8_t* p, size_t len);
+
 void InitMap(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitIo(Napi::Env env, Napi::Object exports);
 void InitFork(Napi::Env env, Napi::Object exports);
 void InitLoops(Napi::Env env, Napi::Object exports);
+void InitRing(Napi::Env env, Napi::Object exports);
 void InitErrors(Napi::Env env, Napi::Object exports);
 
 }  // namespace mm

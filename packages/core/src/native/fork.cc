@@ -18,7 +18,7 @@ namespace mm {
 
 // In a fresh child: every signal back to its default action (Node and V8 install handlers
 // for SIGSEGV, SIGBUS, SIGINT, ... that must not run in the child), no core dumps.
-static void ChildResetSignals() {
+void ChildResetSignals() {
   struct sigaction sa = {};
   sa.sa_handler = SIG_DFL;
   sigemptyset(&sa.sa_mask);
@@ -30,7 +30,7 @@ static void ChildResetSignals() {
   setrlimit(RLIMIT_CORE, &rl);
 }
 
-static bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
+bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
   while (len > 0) {
     ssize_t n = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
     if (n < 0) {
@@ -51,7 +51,7 @@ static bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
 // fork() with every signal blocked in this thread, so none of Node's handlers can run in the
 // child before it resets them. The parent gets its mask back; the child keeps all blocked.
 // errno is fork's.
-static pid_t ForkAllBlocked() {
+pid_t ForkAllBlocked() {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
