@@ -64,7 +64,9 @@ export interface RingWriterOptions {
  * write, and sleeps on a futex in the shared memory whenever it has caught up — so after the
  * signal, hand-offs need no syscall but the futex wake. It exits 0 after a published empty
  * slot (the end of the data), or at once if nothing was published when it woke (a
- * `private` ring's child sees only its snapshot from the fork). After a failed write it
+ * `private` ring's child sees only its snapshot from the fork). If `outFd` is a pipe, the
+ * child asks it to hold 1 MiB (F_SETPIPE_SZ, best effort): fewer wake-ups on both of its
+ * ends. After a failed write it
  * exits 1 and the filler stops. The child runs only async-signal-safe calls, dies with its
  * parent (PR_SET_PDEATHSIG), and must be reaped with `waitChild`. Returns its pid.
  */

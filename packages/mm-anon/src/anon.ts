@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { createSlotRing, fillSlots, forkRingWriter, signalName, signalNumber, stopSlotRing, waitChild, MmError, RING_HEADER, type ChildExit, type FillResult, type Sharing, type SlotRing } from '@mm/core';
 import type { Input } from './input.js';
 
-/** Default ring: 8 slots of 256 KiB (2 MiB, touched once and reused for the whole input). */
-export const DEFAULT_SLOT_SIZE = 256 * 1024;
-export const DEFAULT_SLOTS = 8;
+/**
+ * Default ring: 4 slots of 128 KiB (512 KiB, touched once and reused for the whole input).
+ * Small on purpose: fresh memory is what costs (each page's first touch), and a slot the
+ * size of `cat`'s buffer keeps the copies cache-friendly.
+ */
+export const DEFAULT_SLOT_SIZE = 128 * 1024;
+export const DEFAULT_SLOTS = 4;
 
 /** Options of {@link shareThroughFork}. */
 export interface ShareOptions {

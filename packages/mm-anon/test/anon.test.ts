@@ -145,7 +145,7 @@ describe('shareThroughFork', () => {
     // Reader first (non-blocking open succeeds without a writer), then the child's end.
     const rd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     const wr = openSync(fifo, fsConstants.O_WRONLY);
-    const data = Buffer.alloc(1 << 20, 0x5a); // far more than a pipe holds (64 KiB)
+    const data = Buffer.alloc(4 << 20, 0x5a); // far more than a pipe holds (64 KiB, or 1 MiB once the child grows it)
     const received: Buffer[] = [];
     let ticksWhileWaiting = 0;
     let signalled = false;

@@ -111,7 +111,7 @@ describe('output equals the input byte for byte', () => {
     expect(redirected.stdout.toString()).toBe('same\n');
   });
 
-  it('100 MiB from a file and from a pipe (the default 2 MiB ring wraps some 50 times)', async () => {
+  it('100 MiB from a file and from a pipe (the default 512 KiB ring wraps some 200 times)', async () => {
     const r = await runBash(
       `set -e; head -c 100M /dev/urandom > big.bin
        mm-anon --delay 0 big.bin | cmp - big.bin
@@ -206,7 +206,7 @@ describe('--signal and --verbose', () => {
     const lines = r.stderr.trim().split('\n');
     for (const line of lines) expect(line).toMatch(/^mm-anon: \[\+\d+\.\d{3}s\] (parent|child) \d+: /);
     const parentPid = run.parent.pid!;
-    expect(r.stderr).toContain(`parent ${parentPid}: mapped ${4096 + 8 * 262144} bytes of anonymous MAP_SHARED memory`);
+    expect(r.stderr).toContain(`parent ${parentPid}: mapped ${4096 + 4 * 131072} bytes of anonymous MAP_SHARED memory`);
     expect(r.stderr).toContain(`forked child ${run.childPid}; it blocked SIGUSR2 before the fork and now waits for it in sigwait`);
     expect(r.stderr).toContain('working for 200 ms');
     expect(r.stderr).toMatch(new RegExp(`child ${run.childPid}: /proc/${run.childPid} says: state S \\(sleeping\\)`));

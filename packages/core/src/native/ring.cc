@@ -12,8 +12,10 @@
 //   offset 256  uint64 len[slots]  bytes in each slot; a published 0 means end of data
 // Slot k of the stream lives at RING_HEADER + (k % slots) * slotSize.
 #include "common.h"
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -27,6 +29,7 @@ static constexpr size_t kRingHeader = 4096;
 static constexpr size_t kLenOffset = 256;
 static constexpr uint64_t kMaxSlots = (kRingHeader - kLenOffset) / 8;
 static constexpr int kPollMs = 100;  // how often a waiting filler looks at the stop flag
+static constexpr int kPipeSize = 1 << 20;  // what the child asks an output pipe to hold
 
 struct RingView {
   uint8_t* base;
@@ -76,7 +79,8 @@ static bool ReadRing(const Napi::CallbackInfo& info, RingView* r) {
 // order, handing each back (tail + 1, futex wake) after its write, and waits on the head
 // futex when it has caught up. It stops at a published slot of length 0 (end of data) or
 // at once if nothing was published when it woke (its view of the memory may be a private
-// snapshot, or it was woken early). It writes the total it wrote (uint64) to reportFd
+// snapshot, or it was woken early). An output pipe is asked to hold 1 MiB (F_SETPIPE_SZ,
+// best effort). It writes the total it wrote (uint64) to reportFd
 // (if >= 0) and exits 0; after a failed write it stores errno in the ring, wakes the
 // filler and exits 1. It asks for SIGKILL when its parent dies.
 static Napi::Value ForkRingWriter(const Napi::CallbackInfo& info) {
@@ -103,6 +107,13 @@ static Napi::Value ForkRingWriter(const Napi::CallbackInfo& info) {
     sigprocmask(SIG_SETMASK, &wait, nullptr);  // only the wake-up signal stays blocked
     int got = 0;
     while (sigwait(&wait, &got) != 0) {
+    }
+    // A pipe that holds more than the default 64 KiB means fewer sleeps and wake-ups on both
+    // of its ends; best effort (the kernel may refuse more than a user's share).
+    struct stat st;
+    if (fstat(static_cast<int>(outFd), &st) == 0 && S_ISFIFO(st.st_mode)) {
+      int cur = fcntl(static_cast<int>(outFd), F_GETPIPE_SZ);
+      if (cur > 0 && cur < kPipeSize) fcntl(static_cast<int>(outFd), F_SETPIPE_SZ, kPipeSize);
     }
     uint64_t total = 0;
     bool ok = true;
