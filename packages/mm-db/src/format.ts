@@ -25,6 +25,9 @@ export interface RecordWriterOptions {
   bufferSize?: number;
 }
 
+/** Bytes of the file {@link RecordWriter.writeRange} brings in, formats and lets go at a time. */
+export const PASS_BLOCK = 8 << 20;
+
 /** The name of the index column / key. */
 export const INDEX_KEY = '#';
 
@@ -314,16 +317,27 @@ export class RecordWriter {
     this.line(db.bytes, db.view, i * db.recordSize, i);
   }
 
-  /** Writes records [start, end). */
+  /**
+   * Writes records [start, end), a block of about {@link PASS_BLOCK} bytes of the file at a
+   * time: each block's pages are brought in with one call before it is formatted (not one
+   * page fault at a time) and let go after it, so a pass over a file of any size keeps a
+   * bounded resident size.
+   */
   writeRange(start: number, end: number): void {
     const { out, line, db, maxRecord } = this;
     const rs = db.recordSize;
     const bytes = db.bytes;
     const dv = db.view;
     const limit = out.buf.length - maxRecord;
-    for (let i = start; i < end; i++) {
-      if (out.pos > limit) out.flush();
-      line(bytes, dv, i * rs, i);
+    const block = Math.max(1, Math.floor(PASS_BLOCK / rs));
+    for (let first = start; first < end; first += block) {
+      const last = Math.min(end, first + block);
+      db.prefault(first, last - first);
+      for (let i = first; i < last; i++) {
+        if (out.pos > limit) out.flush();
+        line(bytes, dv, i * rs, i);
+      }
+      db.release(first, last - first);
     }
   }
 
