@@ -1,7 +1,7 @@
 // mm-shm read of an object larger than one mapped window: byte for byte across window
 // edges, into a pipe (which it grows) and into a file, with --offset/--length crossing an edge.
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { runBash } from '../../../tools/testkit/index.js';
 import { READ_WINDOW } from '../src/index.js';
 import { BIN, patternBytes, shm, shmNames } from './helpers.js';
@@ -19,6 +19,7 @@ describe('read across mapped windows', () => {
     expect(r.stdout.equals(data)).toBe(true);
     const viaPipe = await runBash(`"${process.execPath}" "${BIN}" read ${n} | cmp - /dev/shm/${n} && echo same`);
     expect(viaPipe.stdout.toString()).toBe('same\n');
+    rmSync(`/dev/shm/${n}`);
   });
 
   it('--offset and --length that cross a window edge', async () => {
@@ -28,5 +29,6 @@ describe('read across mapped windows', () => {
     const r = await shm(['read', n, '--offset', String(READ_WINDOW - 5), '--length', '12']);
     expect(r.code).toBe(0);
     expect(r.stdout.equals(data.subarray(READ_WINDOW - 5, READ_WINDOW + 7))).toBe(true);
+    rmSync(`/dev/shm/${n}`);
   });
 });
