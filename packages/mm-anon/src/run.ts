@@ -25,7 +25,7 @@ export function privateReport(r: ShareResult): string {
   const seen = r.seen === null ? 'an unknown number of' : String(r.seen);
   const why =
     r.seen === 0 && (r.written ?? 0) > 0
-      ? `MAP_PRIVATE gave child ${r.childPid} a copy-on-write snapshot of the memory, taken at the fork, before the parent wrote; the parent's stores went to its own copy, so the child found length 0 in its header and printed nothing`
+      ? `MAP_PRIVATE gave child ${r.childPid} a copy-on-write snapshot of the memory, taken at the fork, before the parent wrote; the parent's stores went to its own copy, so the child found no chunk published in its view of the ring and printed nothing`
       : 'MAP_PRIVATE: the child reads its own copy-on-write snapshot, taken at the fork, before the parent wrote';
   return `--private: the child saw ${seen} bytes of the ${r.written ?? 0} written (${why})`;
 }
