@@ -300,7 +300,8 @@ describe('lifecycle', () => {
   });
 
   it('a reader that leaves early (head) ends it quietly with 141', async () => {
-    const r = await runBash(`head -c 1M /dev/zero > z.bin; mm-anon --delay 0 z.bin | head -c 5 | wc -c; echo "status \${PIPESTATUS[0]}"`, { cwd: tmp.path, env: launchers.env });
+    // 8 MiB: more than the pipe holds even once the child grows it to 1 MiB.
+    const r = await runBash(`head -c 8M /dev/zero > z.bin; mm-anon --delay 0 z.bin | head -c 5 | wc -c; echo "status \${PIPESTATUS[0]}"`, { cwd: tmp.path, env: launchers.env });
     expect(r.stdout.toString()).toBe('5\nstatus 141\n');
     expect(r.stderr).toBe('');
   });
