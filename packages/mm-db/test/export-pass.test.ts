@@ -73,3 +73,19 @@ describe('a pass over every record', () => {
     expect(readFileSync(join(tmp.path, 'out.ndjson')).toString().split('\n', 8)[7]).toBe('{"id":8,"name":"O\\"Neil, 7","age":7}');
   });
 });
+
+describe('CSV blanks', () => {
+  it('a blank inside a value stays unquoted; a leading or trailing one is quoted; both import back', async () => {
+    const r = await runBash(
+      `set -e
+       printf 'name\\n" lead"\\n"trail "\\nin side\\n"a,b"\\n' > blanks.csv
+       mm-db import --csv --schema 'name:char[16]' blanks.db blanks.csv
+       mm-db list --csv --schema 'name:char[16]' blanks.db | tee out.csv
+       mm-db import --csv --schema 'name:char[16]' again.db out.csv
+       cmp blanks.db again.db && echo same`,
+      { cwd: tmp.path, env: launchers.env },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe('name\n" lead"\n"trail "\nin side\n"a,b"\nsame\n');
+  });
+});
