@@ -58,7 +58,8 @@ export function normalize(r) {
       goal = goalOf === 'value' ? `${better} ${fmtValue(r.goal, unit)}` : `${better} ${r.goal}`;
       met = !num(measured) ? '—' : (r.higherIsBetter ? measured >= r.goal : measured <= r.goal) ? 'yes' : 'no';
     }
-    const vs = r.b?.label ? `${r.a.label} vs ${r.b.label}` : r.a.label;
+    // Name the pair unless the title already does; a single command needs no more than its title.
+    const vs = r.b?.label && !/ vs /.test(r.title ?? '') ? `${r.a.label} vs ${r.b.label}` : '';
     return {
       suite: r.suite ?? '',
       title: r.title ?? r.label ?? '',
@@ -94,7 +95,7 @@ const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** The summary table (markdown). */
 export function table(rows) {
   const lines = ['| suite | measurement | ours | peer | ratio | goal | met |', '|---|---|---|---|---|---|---|'];
-  for (const r of rows.map(normalize)) lines.push(`| ${cell(r.suite)} | ${cell(r.title)} (${cell(r.vs)}) | ${cell(r.ours)} | ${cell(r.peer)} | ${r.ratio} | ${cell(r.goal)} | ${r.met} |`);
+  for (const r of rows.map(normalize)) lines.push(`| ${cell(r.suite)} | ${cell(r.title)}${r.vs ? ` (${cell(r.vs)})` : ''} | ${cell(r.ours)} | ${cell(r.peer)} | ${r.ratio} | ${cell(r.goal)} | ${r.met} |`);
   return lines.join('\n');
 }
 
@@ -131,7 +132,7 @@ export function performanceDoc(rows) {
   out.push('below 1 means ours is faster. Goals are on the ratio unless they carry a unit. Benchmarks are');
   out.push('never assertions in tests.');
   out.push('');
-  out.push(`Run${runs.length > 1 ? 's' : ''} this page comes from:`);
+  out.push(`The run${runs.length > 1 ? "s" : ""} this page comes from (machine, date, load average):`);
   out.push('');
   for (const m of runs) out.push(`- ${describeMachine(m)}: suites ${[...new Set(rows.filter((r) => r.when === m).map((r) => r.suite))].join(', ')}`);
   out.push('');
