@@ -34,6 +34,15 @@ export function machineInfo() {
 
 const num = (x) => typeof x === 'number' && Number.isFinite(x);
 
+const repoRoot = join(here, '..', '..');
+/** A command as a reader can run it: paths into this checkout relative to its root, `node` for Node. */
+export function scrub(text) {
+  return String(text)
+    .split(repoRoot + '/').join('./')
+    .split(process.execPath).join('node')
+    .replace(/(^|[\s'"`(])\/[^\s'"`]*\/(node_modules\/\.bin\/)?node(?=\s)/g, '$1node');
+}
+
 function fmtValue(v, unit) {
   if (!num(v)) return '—';
   if (unit === 'KiB') return `${(v / 1024).toFixed(1)} MiB`;
@@ -69,7 +78,7 @@ export function normalize(r) {
       ratio: fmtRatio(ratio),
       goal,
       met,
-      commands: [r.a.cmd, r.b?.cmd].filter(Boolean),
+      commands: [r.a.cmd, r.b?.cmd].filter(Boolean).map(scrub),
       when: r.when,
     };
   }

@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBench } from './harness.mjs';
-import { machineInfo, table } from './report.mjs';
+import { machineInfo, scrub, table } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -44,5 +44,5 @@ try {
 meta.loadAfter = loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`\n# Report (medians; ratio = ours/peer; load average now ${meta.loadAfter})\n`);
 console.log(table(b.results));
-if (out) writeFileSync(out, JSON.stringify({ meta, rows: b.results }, null, 2) + '\n');
+if (out) writeFileSync(out, scrub(JSON.stringify({ meta, rows: b.results }, null, 2)) + '\n');
 process.exitCode = failed ? 1 : 0;
