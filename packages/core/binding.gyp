@@ -11,7 +11,8 @@
         "src/native/fork.cc",
         "src/native/loops.cc",
         "src/native/futex.cc",
-        "src/native/fault.cc"
+        "src/native/fault.cc",
+        "src/native/ring.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

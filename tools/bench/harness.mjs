@@ -1,6 +1,9 @@
 // The bench harness behind `npm run bench`: times whole shell commands over repeated runs
-// (median, min, max) and pairs two commands to print their ratio. Uses hyperfine when it is
-// installed, its own timer otherwise. Benchmarks print; they never pass or fail on a time.
+// (median, min, max) and pairs two commands to print their ratio. A pair is timed
+// interleaved (ours, peer, ours, peer, …) with the harness's own timer, so a busy neighbour
+// weighs on both alike; single commands use hyperfine when it is installed. Every pair and
+// measurement becomes a row of the final report (see report.mjs). Benchmarks print; they
+// never pass or fail on a time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeLaunchers } from '../launchers.mjs';
@@ -26,6 +29,7 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
   const binDir = writeLaunchers(join(dir, '.bin'));
   const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1' };
   const results = [];
+  let suite = '';
 
   const sh = (cmd, opts = {}) => {
     const r = spawnSync('bash', ['-c', cmd], { cwd: dir, env, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'ignore', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -56,6 +60,34 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
     return { median: median(times), min: Math.min(...times), max: Math.max(...times), runs };
   }
 
+  /** Times `a` and `b` alternately, `runs` times each after `warmup` rounds of both. */
+  function measurePair(a, b, { runs = 10, warmup = 1, prepare } = {}) {
+    const once = (cmd) => {
+      if (prepare) sh(prepare);
+      const t0 = process.hrtime.bigint();
+      sh(cmd);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    for (let i = 0; i < warmup; i++) {
+      once(a);
+      once(b);
+    }
+    const ta = [];
+    const tb = [];
+    for (let i = 0; i < runs; i++) {
+      // Alternate which goes first, so neither always runs right after the other's writes.
+      if (i % 2) {
+        tb.push(once(b));
+        ta.push(once(a));
+      } else {
+        ta.push(once(a));
+        tb.push(once(b));
+      }
+    }
+    const stat = (times) => ({ median: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length });
+    return [stat(ta), stat(tb)];
+  }
+
   const fmt = (m) => `median ${m.median.toFixed(1)} ms (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)}, n=${m.runs})`;
 
   return {
@@ -66,26 +98,40 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
     /** Runs a shell command in the scratch dir (for set-up); returns its stdout when capture is set. */
     sh,
     section(title) {
+      suite ||= title.split(' ')[0];
       console.log(`\n## ${title}`);
+    },
+    /** Names the suite that the following rows belong to (run.mjs sets it from the file name). */
+    setSuite(name) {
+      suite = name;
     },
     /** Times one command. */
     time(label, cmd, opts) {
       const m = measure(cmd, opts);
       console.log(`${label}: ${fmt(m)}\n  $ ${cmd}`);
-      results.push({ label, cmd, ...m });
+      results.push({ suite, title: label, a: { label: label.split(':')[0], cmd, ...m }, unit: 'ms' });
       return m;
     },
     /**
-     * Times two commands alternately-free (one then the other) and prints median(a)/median(b).
-     * `a` is ours, `b` the peer; a ratio below 1.0 means ours is faster.
+     * Times two commands interleaved and prints median(a)/median(b). `a` is ours, `b` the
+     * peer; a ratio below 1.0 means ours is faster. `goal` is the highest ratio that meets
+     * the goal (0.33: ours at least 3× faster).
      */
     compare(title, a, b, opts = {}) {
-      const ma = measure(a.cmd, opts);
-      const mb = measure(b.cmd, opts);
+      const [ma, mb] = measurePair(a.cmd, b.cmd, opts);
       const ratio = ma.median / mb.median;
       console.log(`${title}\n  ${a.label}: ${fmt(ma)}\n    $ ${a.cmd}\n  ${b.label}: ${fmt(mb)}\n    $ ${b.cmd}\n  ratio ${a.label}/${b.label} = ${ratio.toFixed(2)}${opts.goal ? ` (goal ≤ ${opts.goal})` : ''}`);
-      results.push({ title, a: { ...a, ...ma }, b: { ...b, ...mb }, ratio, goal: opts.goal });
+      results.push({ suite, title, a: { ...a, ...ma }, b: { ...b, ...mb }, ratio, goal: opts.goal, unit: 'ms' });
       return { a: ma, b: mb, ratio };
+    },
+    /**
+     * A row that is not a pair of timings (peak RSS, a rate): ours and, if any, the peer, in
+     * `unit`; `goal` is the highest value of ours that meets it (`goalOf: 'value'`), or the
+     * highest ratio (`goalOf: 'ratio'`, the default when there is a peer).
+     */
+    record(title, { ours, peer, unit, goal, goalOf, cmd, higherIsBetter }) {
+      const ratio = peer && peer.value ? ours.value / peer.value : undefined;
+      results.push({ suite, title, a: { label: ours.label, median: ours.value, cmd: ours.cmd ?? cmd }, b: peer ? { label: peer.label, median: peer.value, cmd: peer.cmd } : undefined, ratio, goal, goalOf: goalOf ?? (peer ? 'ratio' : 'value'), unit, higherIsBetter });
     },
     /** Peak resident set size (KiB) of the largest process a shell command runs (GNU time, else getrusage). */
     peakRssKiB(cmd) {

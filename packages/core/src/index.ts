@@ -8,11 +8,13 @@ export { pageSize, maxMappingLength, Mapping, openMapping, mapAnonymous, forEach
 export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions, MapAnonymousOptions, WindowOptions, MappingFaultError } from './map.js';
 export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, shmList, openShmMapping } from './shm.js';
 export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
-export { writeAll, readSome, openFile, flock, allocate } from './io.js';
+export { writeAll, readSome, openFile, flock, allocate, growPipe } from './io.js';
 export { checkFd, checkPid, checkMode } from './checks.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
+export { createSlotRing, forkRingWriter, fillSlots, stopSlotRing, RING_HEADER, RING_MAX_SLOTS } from './ring.js';
+export type { SlotRing, SlotRingOptions, RingWriterOptions, FillResult, FillOptions } from './ring.js';
 export { incrementLoop, pullLoop } from './loops.js';
 export type { IncrementOptions, PullOptions } from './loops.js';
 export { futexWait, futexWaitAsync, futexWake, futexPendingWaits } from './futex.js';

@@ -26,6 +26,17 @@ export function openFile(path: string, flags: number = fsConstants.O_RDONLY, mod
   return binding.openFd(path, flags, checkMode(mode));
 }
 
+/**
+ * If `fd` is a pipe holding less than `bytes`, asks the kernel to let it hold `bytes`
+ * (fcntl F_SETPIPE_SZ): fewer sleeps and wake-ups for the writer and the reader of a long
+ * stream. Best effort: the kernel may refuse past `/proc/sys/fs/pipe-max-size` or the
+ * user's share of pipe memory. Returns the pipe's capacity afterwards, or 0 if `fd` is not
+ * a pipe.
+ */
+export function growPipe(fd: number, bytes: number): number {
+  return binding.growPipe(fd, bytes);
+}
+
 /** Lock kinds of {@link flock}. */
 export type LockKind = 'shared' | 'exclusive' | 'unlock';
 

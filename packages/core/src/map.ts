@@ -28,7 +28,7 @@ export type Access = 'r' | 'rw' | 'w' | 'none';
 export type Sharing = 'shared' | 'private';
 
 /** Advice that never changes what the mapping contains (madvise). */
-export type Advice = 'normal' | 'random' | 'sequential' | 'willneed' | 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork' | 'dontdump' | 'dodump' | 'cold' | 'pageout';
+export type Advice = 'normal' | 'random' | 'sequential' | 'willneed' | 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork' | 'dontdump' | 'dodump' | 'cold' | 'pageout' | 'populate';
 
 /** Advice that may throw contents away (MADV_DONTNEED, MADV_FREE, MADV_REMOVE): kept apart on purpose. */
 export type DestructiveAdvice = 'dontneed' | 'free' | 'remove';
@@ -86,6 +86,8 @@ const ADVICE: Record<Advice | DestructiveAdvice, number> = {
   normal: C.MADV_NORMAL, random: C.MADV_RANDOM, sequential: C.MADV_SEQUENTIAL, willneed: C.MADV_WILLNEED,
   hugepage: C.MADV_HUGEPAGE, nohugepage: C.MADV_NOHUGEPAGE, dontfork: C.MADV_DONTFORK, dofork: C.MADV_DOFORK,
   dontdump: C.MADV_DONTDUMP, dodump: C.MADV_DODUMP, cold: C.MADV_COLD, pageout: C.MADV_PAGEOUT,
+  // MADV_POPULATE_READ: fault the range in now, in one call, as MAP_POPULATE does for a whole mapping.
+  populate: C.MADV_POPULATE_READ,
   dontneed: C.MADV_DONTNEED, free: C.MADV_FREE, remove: C.MADV_REMOVE,
 };
 const DESTRUCTIVE = new Set<string>(['dontneed', 'free', 'remove']);

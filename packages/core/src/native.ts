@@ -36,6 +36,7 @@ interface Binding {
   writeAll(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   flock(fd: number, op: number, path?: string): void;
+  growPipe(fd: number, bytes: number): number;
   allocate(fd: number, offset: number, length: number, path?: string): void;
   probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): Promise<ChildStatus & { value: number | null }>;
   forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number): number;
@@ -47,6 +48,11 @@ interface Binding {
   futexWaitAsync(handle: NativeMapHandle, offset: number, expected: number, timeoutMs: number | undefined, ref: boolean): { id: number; promise: Promise<string> };
   futexCancel(id: number): boolean;
   futexPending(): number;
+  forkRingWriter(handle: NativeMapHandle, slotSize: number, slots: number, signal: number, outFd: number, reportFd: number): number;
+  ringFill(handle: NativeMapHandle, slotSize: number, slots: number, fd: number, maxSlots: number, name: string): Promise<{ bytes: number; slots: number; end: boolean; stopped: boolean; error: number | null }>;
+  ringStop(handle: NativeMapHandle, slotSize: number, slots: number): void;
+  RING_HEADER: number;
+  RING_MAX_SLOTS: number;
   strerror(errno: number): string;
   constants: Record<string, number>;
 }

@@ -1,11 +1,20 @@
-// The lab's parent: map anonymous memory, fork a native child that sleeps in sigwait,
-// "work" for a while, copy the input into the mapping, wake the child with a signal, and
-// wait for it without blocking the event loop.
+// The lab's parent, streaming: map a small ring of anonymous memory, fork a native child
+// that sleeps in sigwait, "work" for a while, put the first chunk of the input in the ring
+// and wake the child with a signal; every later chunk is handed over through the ring's
+// shared memory alone. The child is waited for without blocking the event loop.
 import { closeSync, openSync, readFileSync, readSync, unlinkSync, constants as fsConstants } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forkSignalReader, mapAnonymous, signalName, signalNumber, waitChild, MmError, SIGNAL_READER_HEADER, type ChildExit, type Mapping, type Sharing } from '@mm/core';
-import { copyInput, type Input } from './input.js';
+import { createSlotRing, fillSlots, forkRingWriter, signalName, signalNumber, stopSlotRing, waitChild, MmError, RING_HEADER, type ChildExit, type FillResult, type Sharing, type SlotRing } from '@mm/core';
+import type { Input } from './input.js';
+
+/**
+ * Default ring: 4 slots of 128 KiB (512 KiB, touched once and reused for the whole input).
+ * Small on purpose: fresh memory is what costs (each page's first touch), and a slot the
+ * size of `cat`'s buffer keeps the copies cache-friendly.
+ */
+export const DEFAULT_SLOT_SIZE = 128 * 1024;
+export const DEFAULT_SLOTS = 4;
 
 /** Options of {@link shareThroughFork}. */
 export interface ShareOptions {
@@ -28,6 +37,10 @@ export interface ShareOptions {
   abortSignal?: AbortSignal;
   /** Called with the child's pid right after the fork. */
   onFork?: (pid: number) => void;
+  /** Bytes per slot of the ring (the most one hand-off carries). Default {@link DEFAULT_SLOT_SIZE}. */
+  slotSize?: number;
+  /** Slots in the ring. Default {@link DEFAULT_SLOTS}. */
+  slots?: number;
 }
 
 /** What happened, from {@link shareThroughFork}. */
@@ -40,17 +53,19 @@ export interface ShareResult {
   sharing: Sharing;
   /** Name of the signal sent to wake the child. */
   signal: string;
-  /** Bytes the parent wrote into the mapping (null if it stopped before writing). */
+  /** Bytes the parent put in the ring, all chunks together (null if it stopped before the first). */
   written: number | null;
-  /** Bytes the child found in the mapping and wrote out, as it reported them (null if it never got that far). */
+  /** Chunks (slots with data) the parent published: the first, woken by the signal, and those handed over through the ring. */
+  chunks: number;
+  /** Bytes the child found in its view of the ring and wrote out, as it reported them (null if it never got that far). */
   seen: number | null;
+  /** errno of the child's failed write (the child then exits 1), or null. */
+  writeErrno: number | null;
   /** How the child ended. */
   exit: ChildExit;
   /** The process signal (or `abort`) that stopped the parent early, or null. */
   interrupted: NodeJS.Signals | 'abort' | null;
 }
-
-const HUGE_PAGE = 2 * 1024 * 1024;
 
 /** Signals the child can wait for: every one but SIGKILL and SIGSTOP, which cannot be blocked. */
 export function wakeSignal(name: string | number): number {
@@ -105,19 +120,24 @@ export function processActivity(pid: number): { state: string; wchan: string } |
 }
 
 /**
- * Runs the lab's experiment once with `input`:
+ * Runs the lab's experiment once with `input`, streaming it through a ring:
  *
- * 1. maps `SIGNAL_READER_HEADER + input.size` bytes of anonymous memory (`sharing`);
+ * 1. maps a ring of `slots` slots of `slotSize` bytes of anonymous memory (`sharing`) and
+ *    touches it once; it is reused for the whole input, whatever its size;
  * 2. forks a native child that blocks the wake signal and sleeps in sigwait;
  * 3. waits `delayMs` (the parent's "work"; the event loop keeps running);
- * 4. copies the input into the mapping and publishes its length in the header;
- * 5. sends the wake signal; the child writes the `length` bytes after the header to `outFd`;
- * 6. reaps exactly this child with an asynchronous waitpid.
+ * 4. reads the first chunk of the input into slot 0 and publishes it;
+ * 5. sends the wake signal: the child writes that slot to `outFd` and hands it back;
+ * 6. reads every later chunk into the next free slot and publishes it — the child is
+ *    already awake, and each hand-off goes through the shared memory (a counter and a
+ *    futex on it each way), with no signal and no pipe; an empty slot marks the end;
+ * 7. reaps exactly this child with an asynchronous wait.
  *
  * With `private` the child's copy of the memory was taken at the fork, before step 4, so it
- * finds length 0 and writes nothing. The child never outlives this call: on `stopOn`
- * signals or `abortSignal` it is killed and reaped, and if this process dies it gets SIGKILL
- * (PR_SET_PDEATHSIG). Errors while reading the input kill and reap the child, then throw.
+ * finds nothing published and writes nothing; the parent then stops after the first chunk
+ * (no slot would ever come back). The child never outlives this call: on `stopOn` signals
+ * or `abortSignal` it is killed and reaped, and if this process dies it gets SIGKILL
+ * (PR_SET_PDEATHSIG). A read error kills and reaps the child, then throws.
  */
 export async function shareThroughFork(input: Input, options: ShareOptions = {}): Promise<ShareResult> {
   const sharing = options.sharing ?? 'shared';
@@ -134,19 +154,11 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     : () => {};
   const parent = `parent ${parentPid}`;
 
-  const mapping: Mapping = mapAnonymous(SIGNAL_READER_HEADER + input.size, { sharing });
-  if (mapping.length >= HUGE_PAGE) {
-    // Fewer page faults for big inputs where the kernel allows transparent huge pages for
-    // this kind of memory (shmem_enabled=advise for MAP_SHARED); harmless elsewhere.
-    try {
-      mapping.advise('hugepage');
-    } catch {
-      // a kernel without THP: 4 KiB pages it is
-    }
-  }
+  const ring: SlotRing = createSlotRing({ slotSize: options.slotSize ?? DEFAULT_SLOT_SIZE, slots: options.slots ?? DEFAULT_SLOTS, sharing });
   const reportFd = openReportFile();
   let childPid = 0;
   let reaped = false;
+  let filling: Promise<unknown> | null = null;
   let interrupted: NodeJS.Signals | 'abort' | null = null;
   let wakeDelay: (() => void) | null = null;
   const stop = (why: NodeJS.Signals | 'abort') => {
@@ -160,21 +172,38 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
         // already gone
       }
     }
+    stopSlotRing(ring);
     wakeDelay?.();
   };
   const listeners = (options.stopOn ?? []).map((s) => [s, () => stop(s)] as const);
   const onAbort = () => stop('abort');
+  /** Fills slots; on a read error, kills and reaps the child before throwing. */
+  const fill = async (maxSlots: number | undefined, waited: Promise<ChildExit>): Promise<FillResult> => {
+    const p = fillSlots(ring, input.fd, { maxSlots, name: input.name });
+    filling = p.catch(() => {});
+    try {
+      return await p;
+    } catch (e) {
+      stop('abort');
+      await waited;
+      throw e;
+    }
+  };
   try {
-    log(parent, `mapped ${mapping.length} bytes of anonymous ${sharing === 'shared' ? 'MAP_SHARED' : 'MAP_PRIVATE'} memory at 0x${mapping.address.toString(16)} (${SIGNAL_READER_HEADER}-byte length header + ${input.size} bytes for ${input.name})`);
+    const kind = sharing === 'shared' ? 'MAP_SHARED' : 'MAP_PRIVATE';
+    log(parent, `mapped ${ring.mapping.length} bytes of anonymous ${kind} memory at 0x${ring.mapping.address.toString(16)}: a ring of ${ring.slots} slots of ${ring.slotSize} bytes after a ${RING_HEADER}-byte header, reused for all of ${input.name}${input.size === null ? '' : ` (${input.size} bytes)`}`);
     for (const [s, fn] of listeners) process.on(s, fn);
     options.abortSignal?.addEventListener('abort', onAbort);
     if (options.abortSignal?.aborted) interrupted = 'abort';
 
     let written: number | null = null;
+    let chunks = 0;
+    let writeErrno: number | null = null;
     if (interrupted) throw new MmError('ABORT_ERR', 'aborted before the fork');
-    childPid = forkSignalReader(mapping, { signal: signo, outFd: options.outFd ?? 1, reportFd: reportFd ?? -1 });
+    childPid = forkRingWriter(ring, { signal: signo, outFd: options.outFd ?? 1, reportFd: reportFd ?? -1 });
     const waited = waitChild(childPid).then((e) => {
       reaped = true;
+      stopSlotRing(ring);
       wakeDelay?.();
       return e;
     });
@@ -193,33 +222,46 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
       });
       wakeDelay = null;
     }
+    let first: FillResult | null = null;
     if (!interrupted && !reaped) {
       if (options.log) {
         const act = processActivity(childPid);
         if (act) log(child, `/proc/${childPid} says: state ${act.state}${act.wchan ? `, in kernel function ${act.wchan}` : ''}`);
       }
-      try {
-        written = copyInput(input, mapping);
-      } catch (e) {
-        stop('abort');
-        await waited;
-        throw e;
+      first = await fill(1, waited);
+      if (!first.stopped && !interrupted && !reaped) {
+        written = first.bytes;
+        chunks = first.bytes > 0 ? 1 : 0;
+        log(parent, `wrote ${first.bytes} bytes of ${input.name} into slot 0 of the ring (the first chunk${first.end ? ', and the end of the data: there is no more' : ''}), then published it`);
       }
-      log(parent, `wrote ${written} bytes of ${input.name} into the mapping after the header, then stored the length ${written} in the header`);
     }
-    if (!interrupted && !reaped) {
+    if (written !== null && first && !interrupted && !reaped) {
       process.kill(childPid, signo);
-      log(parent, `sent ${sig} to ${child}; waiting for it without blocking the event loop (waitpid on a worker thread)`);
+      log(parent, `sent ${sig} to ${child} for the first chunk; every later chunk goes through the ring's shared memory (the parent publishes a slot, the child writes it out and hands it back, each side sleeping on a futex in the ring when it must wait), no signal, no pipe`);
+      if (sharing === 'private' && !first.end) {
+        log(parent, `MAP_PRIVATE: no slot can come back from the child's snapshot, so nothing more is read; waiting for the child (waitpid without blocking the event loop)`);
+      } else if (!first.end) {
+        const rest = await fill(undefined, waited);
+        written += rest.bytes;
+        const more = rest.slots - (rest.end ? 1 : 0);
+        chunks += more;
+        writeErrno = rest.writeErrno;
+        log(parent, `handed over ${more} more chunk${more === 1 ? '' : 's'} (${rest.bytes} bytes) through the ring after the first: ${chunks} chunk${chunks === 1 ? '' : 's'}, ${written} bytes in all${rest.end ? ', then the end of the data' : ' (stopped before the end)'}; waiting for the child (waitpid without blocking the event loop)`);
+      } else {
+        log(parent, `waiting for the child (waitpid without blocking the event loop)`);
+      }
     }
     const exit: ChildExit = await waited;
     const seen = reportFd === null ? null : readReport(reportFd);
     if (exit.signal) log(parent, `reaped ${child}: killed by ${exit.signal}`);
-    else log(parent, `reaped ${child}: exit status ${exit.code}${seen === null ? '' : `; it found ${seen} bytes in its view of the mapping and wrote them out`}`);
-    return { parentPid, childPid, sharing, signal: sig, written, seen, exit, interrupted };
+    else log(parent, `reaped ${child}: exit status ${exit.code}${seen === null ? '' : `; it found ${seen} bytes in its view of the ring and wrote them out`}`);
+    return { parentPid, childPid, sharing, signal: sig, written, chunks, seen, writeErrno, exit, interrupted };
   } finally {
     for (const [s, fn] of listeners) process.off(s, fn);
     options.abortSignal?.removeEventListener('abort', onAbort);
     if (reportFd !== null) closeSync(reportFd);
-    mapping.unmap();
+    stopSlotRing(ring);
+    if (filling) await filling;
+    ring.mapping.unmap();
   }
 }

@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forkSignalReader, mapAnonymous, waitChild, SIGNAL_READER_HEADER } from '@mm/core';
-import { closeInput, copyInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
+import { forkSignalReader, mapAnonymous, waitChild, RING_HEADER, SIGNAL_READER_HEADER } from '@mm/core';
+import { closeInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
 import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
 import { procState } from './helpers.js';
 
@@ -47,34 +47,40 @@ async function shareToFile(content: string | Buffer, options: Parameters<typeof 
   }
 }
 
-describe('openInput / copyInput', () => {
+describe('openInput', () => {
   it('throws SystemErrors for a missing file and a directory', () => {
     expect(() => openInput(join(tmp.path, 'missing'))).toThrow(expect.objectContaining({ code: 'ENOENT', message: `${join(tmp.path, 'missing')}: No such file or directory` }));
     expect(() => openInput(tmp.path)).toThrow(expect.objectContaining({ code: 'EISDIR', message: `${tmp.path}: Is a directory` }));
   });
 
-  it('sizes a regular file without reading it, and copies it straight into the mapping with the length in the header', () => {
+  it('a file whose reading fails at once fails here, before any fork', () => {
+    expect(() => openInput('/proc/self/mem')).toThrow(expect.objectContaining({ code: 'EIO', message: '/proc/self/mem: Input/output error' }));
+  });
+
+  it('sizes a regular file without reading it (the probe leaves the file position at 0)', async () => {
     const input = openInput(file('hello, mapping'));
     expect(input.size).toBe(14);
-    expect(input.chunks).toBeNull();
-    const m = mapAnonymous(SIGNAL_READER_HEADER + input.size);
-    expect(copyInput(input, m)).toBe(14);
-    expect(new BigUint64Array(m.buffer, 0, 1)[0]).toBe(14n);
-    expect(m.bytes.subarray(SIGNAL_READER_HEADER).toString()).toBe('hello, mapping');
-    m.unmap();
+    const out = join(tmp.path, `out-${n++}`);
+    const fd = openSync(out, 'w');
+    await shareThroughFork(input, { delayMs: 0, outFd: fd });
+    closeSync(fd);
+    expect(readFileSync(out).toString()).toBe('hello, mapping');
     closeInput(input);
     closeInput(input);
   });
 
-  it('reads a file of size 0 in /proc ahead, in chunks', () => {
+  it('a file of size 0 in /proc has no size, and still streams in full', async () => {
     const input = openInput('/proc/self/maps');
-    expect(input.chunks).not.toBeNull();
-    expect(input.size).toBeGreaterThan(0);
-    const m = mapAnonymous(SIGNAL_READER_HEADER + input.size);
-    expect(copyInput(input, m)).toBe(input.size);
-    expect(m.bytes.subarray(SIGNAL_READER_HEADER).toString()).toMatch(/^[0-9a-f]+-[0-9a-f]+ /);
-    m.unmap();
+    expect(input.size).toBeNull();
+    const out = join(tmp.path, `out-${n++}`);
+    const fd = openSync(out, 'w');
+    const r = await shareThroughFork(input, { delayMs: 0, outFd: fd });
+    closeSync(fd);
     closeInput(input);
+    const text = readFileSync(out).toString();
+    expect(text).toMatch(/^[0-9a-f]+-[0-9a-f]+ /);
+    expect(r.written).toBe(text.length);
+    expect(r.seen).toBe(text.length);
   });
 
   it('wakeSignal refuses SIGKILL and SIGSTOP', () => {
@@ -111,7 +117,7 @@ describe('shareThroughFork', () => {
   it('narrates each step through log', async () => {
     const lines: string[] = [];
     const { r } = await shareToFile('abc', { log: (l) => lines.push(l), signal: 'SIGUSR2', delayMs: 10 });
-    expect(lines.map((l) => l.replace(/^\[\+\d+\.\d{3}s\] /, '').replace(/ .*/, ''))).toEqual(['parent', 'parent', 'parent', 'child', 'parent', 'parent', 'parent']);
+    expect(lines.map((l) => l.replace(/^\[\+\d+\.\d{3}s\] /, '').replace(/ .*/, ''))).toEqual(['parent', 'parent', 'parent', 'child', 'parent', 'parent', 'parent', 'parent']);
     expect(lines.join('\n')).toContain(`sent SIGUSR2 to child ${r.childPid}`);
   });
 
@@ -139,7 +145,7 @@ describe('shareThroughFork', () => {
     // Reader first (non-blocking open succeeds without a writer), then the child's end.
     const rd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     const wr = openSync(fifo, fsConstants.O_WRONLY);
-    const data = Buffer.alloc(1 << 20, 0x5a); // far more than a pipe holds (64 KiB)
+    const data = Buffer.alloc(4 << 20, 0x5a); // far more than a pipe holds (64 KiB, or 1 MiB once the child grows it)
     const received: Buffer[] = [];
     let ticksWhileWaiting = 0;
     let signalled = false;
@@ -202,14 +208,14 @@ describe('shareThroughFork', () => {
 
   it('an input that fails while being copied kills and reaps the child, then throws', async () => {
     // A sized input whose descriptor is not open: the read after the fork fails with EBADF.
-    const input = { name: 'broken', fd: 1_000_000, size: 3, chunks: null, owned: false, closed: false };
+    const input = { name: 'broken', fd: 1_000_000, size: 3, owned: false, closed: false };
     let childPid = 0;
     await expect(shareThroughFork(input, { delayMs: 0, onFork: (pid) => (childPid = pid) })).rejects.toThrow(/Bad file descriptor/);
     expect(childPid).toBeGreaterThan(0);
     expect(procState(childPid)).toBeNull();
   });
 
-  it('a file that shrank after sizing publishes the shorter length', async () => {
+  it('a file that shrank after sizing streams the shorter length', async () => {
     const f = file('0123456789');
     const input = openInput(f);
     writeFileSync(f, '0123');
@@ -220,5 +226,65 @@ describe('shareThroughFork', () => {
     closeInput(input);
     expect(r.written).toBe(4);
     expect(readFileSync(out).toString()).toBe('0123');
+  });
+});
+
+describe('streaming through the ring', () => {
+  // A ring of 4 slots of 4 KiB: 16 KiB, so the boundaries are cheap to cross.
+  const ring = { slotSize: 4096, slots: 4 };
+  const capacity = ring.slotSize * ring.slots;
+  const pattern = (len: number) => Buffer.from(Array.from({ length: len }, (_, i) => (i * 7 + (i >> 12)) & 0xff));
+
+  for (const len of [0, 1, ring.slotSize - 1, ring.slotSize, ring.slotSize + 1, capacity - 1, capacity, capacity + 1, 5 * capacity + 3]) {
+    it(`${len} bytes come out byte for byte, in ${Math.ceil(len / ring.slotSize)} chunks`, async () => {
+      const data = pattern(len);
+      const { r, out } = await shareToFile(data, { ...ring, delayMs: 0 });
+      expect(out.length).toBe(len);
+      expect(out.equals(data)).toBe(true);
+      expect(r.written).toBe(len);
+      expect(r.seen).toBe(len);
+      expect(r.chunks).toBe(Math.ceil(len / ring.slotSize));
+      expect(r.exit.code).toBe(0);
+    });
+  }
+
+  it('the mapping is the ring, whatever the input size', async () => {
+    const lines: string[] = [];
+    await shareToFile(pattern(10 * capacity), { ...ring, delayMs: 0, log: (l) => lines.push(l) });
+    expect(lines[0]).toContain(`mapped ${RING_HEADER + capacity} bytes of anonymous MAP_SHARED memory`);
+    expect(lines[0]).toContain(`a ring of 4 slots of 4096 bytes after a ${RING_HEADER}-byte header, reused for all of`);
+  });
+
+  it('narrates the first hand-off (slot 0, then the signal), then counts the chunks that went through the ring', async () => {
+    const lines: string[] = [];
+    const { r } = await shareToFile(pattern(3 * capacity + 100), { ...ring, delayMs: 0, log: (l) => lines.push(l) });
+    const text = lines.join('\n');
+    expect(text).toContain(`wrote 4096 bytes of`);
+    expect(text).toContain(`into slot 0 of the ring (the first chunk), then published it`);
+    expect(text).toContain(`sent SIGUSR1 to child ${r.childPid} for the first chunk`);
+    expect(text).toContain(`handed over 12 more chunks (${3 * capacity + 100 - 4096} bytes) through the ring after the first: 13 chunks, ${3 * capacity + 100} bytes in all, then the end of the data`);
+    expect(text).toContain(`reaped child ${r.childPid}: exit status 0; it found ${3 * capacity + 100} bytes`);
+  });
+
+  it('MAP_PRIVATE with many chunks: the child still sees nothing, and the parent stops after the first', async () => {
+    const { r, out } = await shareToFile(pattern(3 * capacity), { ...ring, sharing: 'private', delayMs: 0 });
+    expect(out.length).toBe(0);
+    expect(r.seen).toBe(0);
+    expect(r.written).toBe(ring.slotSize);
+    expect(r.exit.code).toBe(0);
+  });
+
+  it('a write error in the child (a full disk) ends the stream: exit 1 and its errno', async () => {
+    const fd = openSync('/dev/full', 'w');
+    const input = openInput(file(pattern(3 * capacity)));
+    try {
+      const r = await shareThroughFork(input, { ...ring, delayMs: 0, outFd: fd });
+      expect(r.exit.code).toBe(1);
+      expect(r.writeErrno).toBe(28); // ENOSPC
+      expect(r.seen).toBe(0);
+    } finally {
+      closeSync(fd);
+      closeInput(input);
+    }
   });
 });

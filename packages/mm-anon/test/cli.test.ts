@@ -111,7 +111,7 @@ describe('output equals the input byte for byte', () => {
     expect(redirected.stdout.toString()).toBe('same\n');
   });
 
-  it('100 MiB from a file and from a pipe', async () => {
+  it('100 MiB from a file and from a pipe (the default 512 KiB ring wraps some 200 times)', async () => {
     const r = await runBash(
       `set -e; head -c 100M /dev/urandom > big.bin
        mm-anon --delay 0 big.bin | cmp - big.bin
@@ -131,6 +131,54 @@ describe('output equals the input byte for byte', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).toMatch(/^Name:\s+\S+/);
     expect(r.stdout.toString()).toMatch(/\nVmRSS:/);
+  });
+});
+
+describe('the ring: chunk boundaries, hand-offs', () => {
+  // A 3-slot ring of 1000 bytes (hidden options for tests): 3000 bytes before it wraps.
+  const small = ['--slot-size', '1000', '--slots', '3'];
+  const bytesOf = (len: number) => Buffer.from(Array.from({ length: len }, (_, i) => (i * 31 + (i >> 10)) & 0xff));
+
+  for (const len of [0, 1, 2999, 3000, 3001]) {
+    it(`${len} bytes (ring of 3000${len === 2999 ? ' - 1' : len === 3001 ? ' + 1' : ''}) from a file and from a pipe, byte for byte`, async () => {
+      const data = bytesOf(len);
+      const f = join(tmp.path, `ring-${len}.bin`);
+      writeFileSync(f, data);
+      const fromFile = await runBin(bin, [...fast, ...small, f]);
+      expect(fromFile.code).toBe(0);
+      expect(fromFile.stderr).toBe('');
+      expect(fromFile.stdout.equals(data)).toBe(true);
+      const fromPipe = await runBin(bin, [...fast, ...small], { input: data });
+      expect(fromPipe.code).toBe(0);
+      expect(fromPipe.stdout.equals(data)).toBe(true);
+    });
+  }
+
+  it('--verbose narrates the first hand-off, then counts the chunks handed over through the ring', async () => {
+    const f = join(tmp.path, 'ring-10k.bin');
+    writeFileSync(f, bytesOf(10_500));
+    const r = await runBin(bin, ['--verbose', ...fast, ...small, f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.equals(bytesOf(10_500))).toBe(true);
+    const childPid = Number(/forked child (\d+)/.exec(r.stderr)![1]);
+    expect(r.stderr).toContain(`mapped ${4096 + 3000} bytes of anonymous MAP_SHARED memory`);
+    expect(r.stderr).toContain(`wrote 1000 bytes of ${f} into slot 0 of the ring (the first chunk), then published it`);
+    expect(r.stderr).toContain(`sent SIGUSR1 to child ${childPid} for the first chunk`);
+    expect(r.stderr).toContain('handed over 10 more chunks (9500 bytes) through the ring after the first: 11 chunks, 10500 bytes in all, then the end of the data');
+    expect(r.stderr).toContain(`reaped child ${childPid}: exit status 0; it found 10500 bytes`);
+  });
+
+  it('one signal wakes the child; the later 49 chunks need none (a second USR2 would kill it)', async () => {
+    // Wake with USR2: a second USR2 would be waited for by nobody and kill the child
+    // (default action), so a child that got one signal per chunk could not finish.
+    const data = Buffer.from('0123456789'.repeat(5000));
+    const f = join(tmp.path, 'ring-50k.txt');
+    writeFileSync(f, data);
+    const run = await startVerbose(['--signal', 'USR2', '--delay', '100', ...small, f]);
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(data.toString());
+    expect(r.stderr).toContain('handed over 49 more chunks (49000 bytes) through the ring');
   });
 });
 
@@ -158,7 +206,7 @@ describe('--signal and --verbose', () => {
     const lines = r.stderr.trim().split('\n');
     for (const line of lines) expect(line).toMatch(/^mm-anon: \[\+\d+\.\d{3}s\] (parent|child) \d+: /);
     const parentPid = run.parent.pid!;
-    expect(r.stderr).toContain(`parent ${parentPid}: mapped 66 bytes of anonymous MAP_SHARED memory`);
+    expect(r.stderr).toContain(`parent ${parentPid}: mapped ${4096 + 4 * 131072} bytes of anonymous MAP_SHARED memory`);
     expect(r.stderr).toContain(`forked child ${run.childPid}; it blocked SIGUSR2 before the fork and now waits for it in sigwait`);
     expect(r.stderr).toContain('working for 200 ms');
     expect(r.stderr).toMatch(new RegExp(`child ${run.childPid}: /proc/${run.childPid} says: state S \\(sleeping\\)`));
@@ -252,7 +300,8 @@ describe('lifecycle', () => {
   });
 
   it('a reader that leaves early (head) ends it quietly with 141', async () => {
-    const r = await runBash(`head -c 1M /dev/zero > z.bin; mm-anon --delay 0 z.bin | head -c 5 | wc -c; echo "status \${PIPESTATUS[0]}"`, { cwd: tmp.path, env: launchers.env });
+    // 8 MiB: more than the pipe holds even once the child grows it to 1 MiB.
+    const r = await runBash(`head -c 8M /dev/zero > z.bin; mm-anon --delay 0 z.bin | head -c 5 | wc -c; echo "status \${PIPESTATUS[0]}"`, { cwd: tmp.path, env: launchers.env });
     expect(r.stdout.toString()).toBe('5\nstatus 141\n');
     expect(r.stderr).toBe('');
   });

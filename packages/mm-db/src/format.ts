@@ -25,6 +25,9 @@ export interface RecordWriterOptions {
   bufferSize?: number;
 }
 
+/** Bytes of the file {@link RecordWriter.writeRange} brings in, formats and lets go at a time. */
+export const PASS_BLOCK = 8 << 20;
+
 /** The name of the index column / key. */
 export const INDEX_KEY = '#';
 
@@ -98,7 +101,8 @@ function textEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
   const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
   const plain = new Uint8Array(256);
   for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
-  if (format === 'csv') plain[0x20] = 0; // leading/trailing blanks need quotes; keep the fast path simple
+  // CSV: a blank inside is plain, but a leading or trailing one needs quotes (checked below).
+  const csv = format === 'csv';
   return (bytes, _dv, base) => {
     const b = out.buf;
     const start = out.pos;
@@ -115,6 +119,11 @@ function textEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
         return;
       }
       b[p++] = c;
+    }
+    if (csv && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) {
+      out.pos = start;
+      out.utf8(slow(decodeText(bytes, s, cap)));
+      return;
     }
     if (quoteByte >= 0) b[p++] = quoteByte;
     out.pos = p;
@@ -211,11 +220,14 @@ function putInt(b: Buffer, p: number, n: number): number {
 
 /** Copies plain text bytes of a char[N] field (up to its NUL) to b[p], in quotes for JSON; -1 when a byte needs escaping. */
 function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s: number, cap: number) => number {
-  const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44, 0x20] : [92];
+  const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
   const plain = new Uint8Array(256);
   for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
   const quote = format === 'json';
+  // CSV quotes a value with a leading or trailing blank; blanks inside stay on the fast path.
+  const edgeBlank = format === 'csv';
   return (b, p, bytes, s, cap) => {
+    const start = p;
     if (quote) b[p++] = 34;
     const e = s + cap;
     for (let k = s; k < e; k++) {
@@ -224,6 +236,7 @@ function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s
       if (plain[c] === 0) return -1;
       b[p++] = c;
     }
+    if (edgeBlank && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) return -1;
     if (quote) b[p++] = 34;
     return p;
   };
@@ -314,16 +327,27 @@ export class RecordWriter {
     this.line(db.bytes, db.view, i * db.recordSize, i);
   }
 
-  /** Writes records [start, end). */
+  /**
+   * Writes records [start, end), a block of about {@link PASS_BLOCK} bytes of the file at a
+   * time: each block's pages are brought in with one call before it is formatted (not one
+   * page fault at a time) and let go after it, so a pass over a file of any size keeps a
+   * bounded resident size.
+   */
   writeRange(start: number, end: number): void {
     const { out, line, db, maxRecord } = this;
     const rs = db.recordSize;
     const bytes = db.bytes;
     const dv = db.view;
     const limit = out.buf.length - maxRecord;
-    for (let i = start; i < end; i++) {
-      if (out.pos > limit) out.flush();
-      line(bytes, dv, i * rs, i);
+    const block = Math.max(1, Math.floor(PASS_BLOCK / rs));
+    for (let first = start; first < end; first += block) {
+      const last = Math.min(end, first + block);
+      db.prefault(first, last - first);
+      for (let i = first; i < last; i++) {
+        if (out.pos > limit) out.flush();
+        line(bytes, dv, i * rs, i);
+      }
+      db.release(first, last - first);
     }
   }
 

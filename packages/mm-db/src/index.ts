@@ -19,7 +19,7 @@ export {
   fieldReader, fieldWriter, decodeText, zeroValue, intRange, typeLabel,
 } from './codec.js';
 export type { Scalar, Value, Row, FieldReader, FieldWriter } from './codec.js';
-export { RecordWriter, renderTable, formatRowJson, INDEX_KEY } from './format.js';
+export { RecordWriter, renderTable, formatRowJson, INDEX_KEY, PASS_BLOCK } from './format.js';
 export type { LineFormat, Sink, RecordWriterOptions } from './format.js';
 export { encodeRecords, parseCsv } from './ingest.js';
 export type { InputFormat, Encoded } from './ingest.js';

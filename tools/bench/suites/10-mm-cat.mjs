@@ -32,6 +32,6 @@ export default async function (b) {
   const ours = peak('mm-cat sparse.bin');
   const gnu = peak('cat sparse.bin');
   console.log(`peak RSS streaming a 5 GiB sparse file to /dev/null: mm-cat ${(ours / 1024).toFixed(1)} MiB (goal ≤ 200 MiB), cat ${(gnu / 1024).toFixed(1)} MiB\n  $ /usr/bin/time -f %M mm-cat sparse.bin > /dev/null`);
-  b.results.push({ title: 'peak RSS, 5 GiB sparse file', mmCatKiB: ours, catKiB: gnu, goalKiB: 200 * 1024 });
+  b.record('peak RSS, 5 GiB sparse file to /dev/null', { ours: { label: 'mm-cat', value: ours, cmd: '/usr/bin/time -f %M mm-cat sparse.bin > /dev/null' }, peer: { label: 'cat', value: gnu, cmd: '/usr/bin/time -f %M cat sparse.bin > /dev/null' }, unit: 'KiB', goal: 200 * 1024, goalOf: 'value' });
   b.sh('rm -f sparse.bin one.txt');
 }

@@ -16,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mm::InitFork(env, exports);
   mm::InitLoops(env, exports);
   mm::InitFutex(env, exports);
+  mm::InitRing(env, exports);
   return exports;
 }
 

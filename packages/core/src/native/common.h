@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 
 namespace mm {
 
@@ -117,11 +118,15 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
   Napi::Value FileSize(const Napi::CallbackInfo& info);
 };
 
+// write(2) all of a buffer from a forked child (async-signal-safe; waits out EAGAIN with poll).
+bool ChildWriteAll(int fd, const uint8_t* p, size_t len);
+
 void InitMap(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);
 void InitIo(Napi::Env env, Napi::Object exports);
 void InitFork(Napi::Env env, Napi::Object exports);
 void InitLoops(Napi::Env env, Napi::Object exports);
+void InitRing(Napi::Env env, Napi::Object exports);
 void InitErrors(Napi::Env env, Napi::Object exports);
 
 }  // namespace mm

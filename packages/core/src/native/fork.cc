@@ -503,8 +503,6 @@ static Napi::Value ProbeAccess(const Napi::CallbackInfo& info) {
 
 // ---- forkSignalReader ------------------------------------------------------------------------
 
-namespace {
-
 bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
   while (len > 0) {
     ssize_t n = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
@@ -522,6 +520,8 @@ bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
   }
   return true;
 }
+
+namespace {
 
 struct ReaderArgs {
   int signo;

@@ -118,6 +118,25 @@ static Napi::Value ReadSome(const Napi::CallbackInfo& info) {
   }
 }
 
+// growPipe(fd, bytes) -> the pipe's capacity afterwards, or 0 if fd is not a pipe.
+// Asks the kernel (F_SETPIPE_SZ) for at least `bytes` when the pipe holds less; a refusal
+// (EPERM past the user's share, or past pipe-max-size) keeps the old capacity.
+static Napi::Value GrowPipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  uint64_t bytes;
+  if (!ReadInt(info[0], "fd", &fd) || !ReadSize(info[1], "bytes", &bytes)) return env.Undefined();
+  struct stat st;
+  if (fstat(static_cast<int>(fd), &st) != 0 || !S_ISFIFO(st.st_mode)) return Napi::Number::New(env, 0);
+  int cur = fcntl(static_cast<int>(fd), F_GETPIPE_SZ);
+  if (cur < 0) return Napi::Number::New(env, 0);
+  if (static_cast<uint64_t>(cur) < bytes && bytes <= (1u << 30)) {
+    int now = fcntl(static_cast<int>(fd), F_SETPIPE_SZ, static_cast<int>(bytes));
+    if (now > 0) cur = now;
+  }
+  return Napi::Number::New(env, cur);
+}
+
 // flock(fd, op, path?) with op a LOCK_* combination.
 static Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -156,6 +175,7 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("writeAll", Napi::Function::New(env, WriteAll, "writeAll"));
   exports.Set("readSome", Napi::Function::New(env, ReadSome, "readSome"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("growPipe", Napi::Function::New(env, GrowPipe, "growPipe"));
   exports.Set("allocate", Napi::Function::New(env, Allocate, "allocate"));
   Napi::Object c = exports.Get("constants").IsObject() ? exports.Get("constants").As<Napi::Object>() : Napi::Object::New(env);
   c.Set("LOCK_SH", Napi::Number::New(env, LOCK_SH));

@@ -388,6 +388,10 @@ void InitMap(Napi::Env env, Napi::Object exports) {
   C(MADV_NORMAL) C(MADV_RANDOM) C(MADV_SEQUENTIAL) C(MADV_WILLNEED) C(MADV_DONTNEED)
   C(MADV_REMOVE) C(MADV_DONTFORK) C(MADV_DOFORK) C(MADV_HUGEPAGE) C(MADV_NOHUGEPAGE)
   C(MADV_DONTDUMP) C(MADV_DODUMP) C(MADV_FREE) C(MADV_COLD) C(MADV_PAGEOUT)
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL
+#endif
+  C(MADV_POPULATE_READ)
   C(MS_ASYNC) C(MS_SYNC)
 #undef C
   c.Set("pageSize", Napi::Number::New(env, static_cast<double>(PageSize())));
