@@ -133,10 +133,19 @@ function entryMatches(e: MapsEntry, t: HolderTarget): boolean {
   return t.inode !== undefined && e.inode === t.inode && e.device === t.device;
 }
 
-function accessOf(pid: number, fd: string): 'r' | 'w' | 'rw' {
+/** O_PATH (octal 010000000): a descriptor that names a file but can neither read nor write it. */
+const O_PATH = 0o10000000;
+
+/**
+ * How an fd holds its file, from /proc/PID/fdinfo; null for an O_PATH descriptor, which is a
+ * reference, not an open file (core keeps one per file mapping to report the file's size).
+ */
+function accessOf(pid: number, fd: string): 'r' | 'w' | 'rw' | null {
   try {
     const m = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'));
-    const mode = m ? Number.parseInt(m[1]!, 8) & 3 : 0;
+    const flags = m ? Number.parseInt(m[1]!, 8) : 0;
+    if (flags & O_PATH) return null;
+    const mode = flags & 3;
     return mode === 1 ? 'w' : mode === 2 ? 'rw' : 'r';
   } catch {
     return 'r';
@@ -306,6 +315,7 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
       const hits = linkNames.get(link);
       if (!hits) continue;
       const access = accessOf(pid, fd);
+      if (access === null) continue;
       for (const i of hits) holderOf(i).fds.push({ fd: Number(fd), access, deleted: link !== targets[i]!.path });
     }
     if (denied) unreadable++;
