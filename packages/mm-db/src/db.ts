@@ -351,11 +351,17 @@ export class Database {
    * Drops this process's page-table entries for records [first, first + count)
    * (MADV_DONTNEED on the shared file mapping: the bytes stay in the file and the page
    * cache, and a later read faults them back in), so that one pass over a file larger than
-   * memory keeps its resident size bounded.
+   * memory keeps its resident size bounded. Only whole pages inside the range are dropped
+   * (core rounds inward), so a range smaller than a page drops nothing.
    */
   release(first: number, count: number): void {
     const range = this.recordRange(first, count);
-    if (range) this.map.discard('dontneed', range);
+    if (!range) return;
+    try {
+      this.map.discard('dontneed', range);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== 'ERR_MM_NO_WHOLE_PAGE') throw e;
+    }
   }
 
   private recordRange(first: number, count: number): { offset: number; length: number } | null {
