@@ -33,6 +33,8 @@ interface Binding {
   writeAll(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   flock(fd: number, op: number, path?: string): void;
+  reopenFd(fd: number, path: string, flags: number): void;
+  seek(fd: number, offset: number, whence: number, path?: string): number;
   allocate(fd: number, offset: number, length: number, path?: string): void;
   probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): ChildStatus & { value: number | null };
   forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number): number;

@@ -191,7 +191,7 @@ export function readObject(name: string, output: number, options: ReadOptions = 
     if (offset >= h.size) return 0;
     return forEachWindow(h.fd, { offset, length: options.length, name: h.name }, (window) => {
       try {
-        writeAll(output, window.bytes, 'stdout');
+        writeAll(output, window.bytes, 'write error');
       } catch (e) {
         // A page that vanished under write(2): another process shrank the object.
         if (isSystemError(e) && e.code === 'EFAULT') e.message = `${h.name}: the object shrank while it was being read`;
