@@ -19,3 +19,4 @@ export type { MapsEntry, SmapsEntry, MappingKind } from './procmaps.js';
 export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
 export { MmError, isSystemError, systemError, errnoName, fromNodeError } from './errors.js';
 export type { SystemError } from './errors.js';
+export { decodeBytes, encodeBytes, hasRawBytes, escapeText } from './text.js';

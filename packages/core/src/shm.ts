@@ -1,4 +1,5 @@
-import { fstatSync, ftruncateSync, closeSync, readdirSync, statSync, constants as fsConstants } from 'node:fs';
+import { fstatSync, ftruncateSync, closeSync, lstatSync, readdirSync, statSync, constants as fsConstants } from 'node:fs';
+import { decodeBytes } from './text.js';
 import { binding } from './native.js';
 import { MmError, fromNodeError, isSystemError } from './errors.js';
 import { mapOpenFd, checkSize, type Access, type Mapping, type Sharing } from './map.js';
@@ -114,20 +115,24 @@ export function shmStat(name: string): ShmInfo {
   }
 }
 
-/** Every POSIX shared-memory object (regular files in /dev/shm), sorted by name. */
+/**
+ * Every POSIX shared-memory object (regular files in /dev/shm, not followed through
+ * symlinks: shm_open does not follow them either), sorted by name. A name that is not
+ * valid UTF-8 comes back with each raw byte as U+DC80+byte (see `decodeBytes`).
+ */
 export function shmList(): ShmInfo[] {
   const out: ShmInfo[] = [];
-  let names: string[];
+  let names: Buffer[];
   try {
-    names = readdirSync(SHM_DIR);
+    names = readdirSync(SHM_DIR, { encoding: 'buffer' });
   } catch (e) {
     throw fromNodeError(e, SHM_DIR);
   }
-  for (const name of names.sort()) {
+  for (const raw of names.sort(Buffer.compare)) {
     try {
-      const st = statSync(`${SHM_DIR}/${name}`);
+      const st = lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]));
       if (!st.isFile()) continue;
-      out.push({ name, size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime });
+      out.push({ name: decodeBytes(raw), size: st.size, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime });
     } catch {
       // removed while listing
     }

@@ -4,16 +4,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@mm/core/cli';
-import { SHM_DIR, type ShmInfo } from '@mm/core';
+import { escapeText, SHM_DIR, type ShmInfo } from '@mm/core';
 
 /**
  * Parses an octal permission mode as given to `--mode` (`600`, `0600`, `0o600`).
  * Throws commander's InvalidArgumentError (a usage error) for anything else.
  */
 export function parseMode(text: string): number {
-  const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text.trim());
+  const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
   if (!m) throw new InvalidArgumentError(`invalid mode: '${text}' (expected octal, like 0600)`);
-  return parseInt(m[1]!, 8);
+  const mode = parseInt(m[1]!, 8);
+  // setuid, setgid and sticky mean nothing for a shared-memory object: refuse them.
+  if (mode > 0o777) throw new InvalidArgumentError(`invalid mode: '${text}' (permission bits only, 0000 to 0777)`);
+  return mode;
 }
 
 /** Permission bits as four octal digits: 0o600 → `0600`. */
@@ -122,7 +125,8 @@ export interface TableOptions {
 export function formatTable(infos: ShmInfo[], options: TableOptions = {}): string {
   const size = (n: number): string => (options.human && options.formatSize ? options.formatSize(n) : String(n));
   const rows = [['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
-  for (const i of infos) rows.push([i.name, size(i.size), octalMode(i.mode), userName(i.uid), localTime(i.mtime)]);
+  // Names print as `ls -b` shows them (\n, \\, \xff), so one object is always one line.
+  for (const i of infos) rows.push([escapeText(i.name), size(i.size), octalMode(i.mode), userName(i.uid), localTime(i.mtime)]);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const rightAligned = new Set([1]);
   return rows
@@ -133,8 +137,8 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
 /** The `stat` text of one object, like GNU stat's labelled lines. */
 export function formatStat(info: ShmInfo): string {
   return [
-    `  Name: /${info.name}`,
-    `  File: ${SHM_DIR}/${info.name}`,
+    `  Name: /${escapeText(info.name)}`,
+    `  File: ${SHM_DIR}/${escapeText(info.name)}`,
     `  Size: ${info.size}`,
     `Access: (${octalMode(info.mode)}/${symbolicMode(info.mode)})  Uid: (${info.uid}/${userName(info.uid)})  Gid: (${info.gid}/${groupName(info.gid)})`,
     `Modify: ${localTimeLong(info.mtime)}`,

@@ -1,5 +1,5 @@
 /** Library API of mm-shm (importable without spawning the CLI). */
-export { createObject, openForWriting, writeObject, readObject, removeObjects, objectState } from './objects.js';
+export { createObject, openForWriting, writeObject, writeObjectAsync, readObject, removeObjects, objectState } from './objects.js';
 export type { CreateOptions, CreateResult, WriteOptions, WriteResult, ReadOptions, RemoveFailure } from './objects.js';
 export { watchObject } from './watch.js';
 export type { WatchOptions, WatchResult } from './watch.js';

@@ -15,10 +15,10 @@ type Command = import('commander').Command;
 type CommanderError = import('commander').CommanderError;
 import { fromNodeError, isSystemError, MmError } from '../errors.js';
 import { NumberFormatError, parseCount, parseSize } from '../units.js';
-import { guardClosedStdio, writeErrorMessage } from './stdio.js';
+import { guardClosedStdio, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
 
 export { Command, Option, InvalidArgumentError, CommanderError };
-export { guardClosedStdio, looksClosedAtStart, writeErrorMessage } from './stdio.js';
+export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
 
 /** A usage error: bad option value, bad name, missing operand. Exit code 2. */
 export class UsageError extends Error {
@@ -161,6 +161,7 @@ export function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER): (v
  * `main` may return an exit code.
  */
 export async function runCli(prog: string, main: (argv: string[]) => Promise<number | void> | number | void): Promise<void> {
+  const notText = nonUtf8Arguments();
   process.title = prog;
   guardClosedStdio();
   // stdout's first failure is reported as `PROG: write error: REASON` and makes the exit
@@ -179,6 +180,8 @@ export async function runCli(prog: string, main: (argv: string[]) => Promise<num
     if (!process.exitCode) process.exitCode = 1;
   });
   try {
+    // Refused rather than passed on with U+FFFD in place of the bytes (a different name).
+    if (notText.length) throw new UsageError(`argument '${notText[0]}' is not valid UTF-8; mm tools take names and values as UTF-8 text`);
     const code = await main(process.argv);
     if (typeof code === 'number') process.exitCode = outputFailed && code === 0 ? 1 : code;
   } catch (e) {

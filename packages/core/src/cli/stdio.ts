@@ -7,6 +7,7 @@
 import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
 import { fromNodeError, isSystemError, systemError } from '../errors.js';
 import { reopenFd } from '../io.js';
+import { decodeBytes, escapeText, hasRawBytes } from '../text.js';
 
 /**
  * True when `fd` is /dev/null opened read-write: what Node.js substitutes for a standard
@@ -45,4 +46,29 @@ export function writeErrorMessage(e: unknown): string {
   const err = fromNodeError(e);
   if (isSystemError(err) && typeof err.errno === 'number') return systemError(err.errno, 'write', 'write error').message;
   return `write error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
+ * The command-line arguments (after the script) that are not valid UTF-8, shown escaped
+ * (`\xff`). Node.js decodes argv as UTF-8 and replaces such bytes with U+FFFD, so a name or
+ * value given that way cannot reach the tool intact; the raw bytes are read from
+ * /proc/self/cmdline (before `process.title` overwrites it).
+ */
+export function nonUtf8Arguments(): string[] {
+  let raw: Buffer;
+  try {
+    raw = readFileSync('/proc/self/cmdline');
+  } catch {
+    return [];
+  }
+  if (!raw.includes(0xef) && !raw.some((b) => b >= 0x80)) return [];
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = raw.indexOf(0); i >= 0; start = i + 1, i = raw.indexOf(0, start)) parts.push(raw.subarray(start, i));
+  const user = Math.max(0, process.argv.length - 2);
+  return parts
+    .slice(Math.max(0, parts.length - user))
+    .map((b) => decodeBytes(b))
+    .filter(hasRawBytes)
+    .map(escapeText);
 }
