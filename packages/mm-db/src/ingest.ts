@@ -6,6 +6,7 @@
  * 64-bit fields (JSON.parse would round them through a double).
  */
 import type { FieldLayout, Layout } from './layout.js';
+import { decodeBytes } from '@mm/core';
 import { checkText, fieldWriter, intRange, isText, isWide, parseBool, parseFieldText, parseScalar, textCapacity, ValueError, zeroValue, type Scalar, type Value } from './codec.js';
 import { INDEX_KEY } from './format.js';
 
@@ -28,7 +29,7 @@ WS[0x20] = WS[0x09] = WS[0x0d] = 1;
 export function encodeRecords(layout: Layout, input: Buffer, options: { format?: InputFormat; label?: string } = {}): Encoded {
   const label = options.label ?? 'stdin';
   const format = options.format === 'json' || options.format === 'csv' ? options.format : guessFormat(input);
-  return format === 'json' ? encodeNdjson(layout, input, label) : encodeCsv(layout, input.toString('utf8'), label).encoded;
+  return format === 'json' ? encodeNdjson(layout, input, label) : encodeCsv(layout, decodeBytes(input), label).encoded;
 }
 
 /** `json` when the first non-blank byte of `input` is `{` (or there is none), else `csv`. */
@@ -45,7 +46,7 @@ export function guessFormat(input: Buffer): 'json' | 'csv' {
  */
 export function encodePiece(layout: Layout, input: Buffer, options: { format: 'json' | 'csv'; label: string; firstLine: number; columns?: CsvColumns }): Encoded & { columns?: CsvColumns } {
   if (options.format === 'json') return encodeNdjson(layout, input, options.label, options.firstLine);
-  const text = input.toString('utf8');
+  const text = decodeBytes(input);
   const r = encodeCsv(layout, text, options.label, options.firstLine, options.columns);
   return { ...r.encoded, columns: r.columns };
 }
@@ -123,9 +124,9 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 
     fail('invalid JSON: string not closed');
   };
   const stringValue = (s: number, e: number, escaped: boolean): string => {
-    if (!escaped) return input.toString('utf8', s, e);
+    if (!escaped) return decodeBytes(input, s, e);
     try {
-      return JSON.parse(input.toString('utf8', s - 1, e + 1)) as string;
+      return JSON.parse(decodeBytes(input, s - 1, e + 1)) as string;
     } catch {
       return fail(`invalid JSON: bad escape in string (column ${s - pos})`);
     }
