@@ -69,7 +69,7 @@ export function textCapacity(f: { kind: Kind; count?: number }): number {
   return f.count ?? 1;
 }
 
-const INT_TEXT = /^[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+)$/;
+const INT_TEXT = /^[+-]?[0-9]+$/;
 const FLOAT_TEXT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const SPECIAL_FLOAT: Record<string, number> = {
   inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
@@ -82,7 +82,7 @@ function quote(text: string): string {
 
 /** Parses an integer of `kind` from text (decimal or 0x hex), checking its range. 64-bit kinds give BigInts. */
 export function parseInteger(kind: Kind, text: string, name: string): number | bigint {
-  const t = text.trim();
+  const t = text; // the one number grammar: decimal, no blanks, no hex (docs/architecture.md)
   const range = INT_RANGE[kind]!;
   if (!INT_TEXT.test(t)) {
     if (FLOAT_TEXT.test(t) || /^[+-]?(inf|infinity|nan)$/i.test(t)) throw new ValueError(`${name}: ${quote(text)} is not a whole number (${kind})`);
@@ -92,17 +92,17 @@ export function parseInteger(kind: Kind, text: string, name: string): number | b
   const digits = t[0] === '-' || t[0] === '+' ? t.slice(1) : t;
   let v = BigInt(digits);
   if (neg) v = -v;
-  if (v < range.min || v > range.max) throw new ValueError(`${name}: ${text.trim()} is out of range for ${kind} (${range.min}..${range.max})`);
+  if (v < range.min || v > range.max) throw new ValueError(`${name}: ${text} is out of range for ${kind} (${range.min}..${range.max})`);
   return isWide(kind) ? v : Number(v);
 }
 
 /** Parses a float (decimal, exponent, inf, nan); f32 values are rounded to single precision and must not overflow it. */
 export function parseFloatText(kind: 'f32' | 'f64', text: string, name: string): number {
-  const t = text.trim();
+  const t = text;
   let v: number;
   const special = SPECIAL_FLOAT[t.toLowerCase()];
   if (special !== undefined) v = special;
-  else if (FLOAT_TEXT.test(t) || /^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) v = t.startsWith('-0x') || t.startsWith('-0X') ? -Number(t.slice(1)) : Number(t.replace(/^\+/, ''));
+  else if (FLOAT_TEXT.test(t)) v = Number(t.replace(/^\+/, ''));
   else throw new ValueError(`${name}: ${quote(text)} is not a number`);
   if (!Number.isFinite(v) && special === undefined) throw new ValueError(`${name}: ${t} is out of range for ${kind}`);
   if (kind === 'f32') {

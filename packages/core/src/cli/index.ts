@@ -147,7 +147,7 @@ export function countArg(what = 'count'): (value: string) => number {
 /** A commander argument parser for a whole number within [min, max]. */
 export function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`invalid ${what}: '${value}'`);
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid ${what}: '${value}' (a whole number in decimal)`);
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`invalid ${what}: '${value}' (must be ${min}..${max})`);
     return n;
