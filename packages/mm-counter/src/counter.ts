@@ -3,7 +3,7 @@
  * MAP_SHARED so every process mapping the file sees and changes the same memory — or
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
-import { constants as fs, closeSync, fstatSync, unlinkSync } from 'node:fs';
+import { constants as fs, closeSync, fstatSync, readFileSync, unlinkSync } from 'node:fs';
 import { allocate, fromNodeError, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount, systemError } from '@mm/core';
 import type { Mapping } from '@mm/core';
 
@@ -255,6 +255,16 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
   }
 }
 
+/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see the CLI kit). */
+function writeOnly(fd: number): boolean {
+  try {
+    const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return !!m && (parseInt(m[1]!, 8) & 3) === fs.O_WRONLY;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses what cannot hold a counter, naming `file`: stdin that is a pipe or device (ENODEV), and a
  * non-empty file shorter than the counter (growing it would change a file that is not one).
@@ -267,6 +277,7 @@ function checkCounterFile(fd: number, file: string, size: number, refuseShort = 
     throw fromNodeError(e, file);
   }
   if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', file);
+  if (file === STDIN && writeOnly(fd)) throw systemError(9 /* EBADF */, 'read', file); // `<&-`, as cat says
   if (!st.isFile() && file === STDIN) {
     // stdin as a pipe or terminal: say what `-` needs (a named FIFO is plain ENODEV below).
     const e = systemError(19 /* ENODEV */, 'mmap', file);
