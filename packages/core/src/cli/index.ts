@@ -118,7 +118,9 @@ export function createProgram(info: ToolInfo): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`${info.name}: ${s.replace(/^error: /, '')}`),
     })
-    .showHelpAfterError(`Try '${info.name} --help' for more information.`);
+    .showHelpAfterError(`Try '${info.name} --help' for more information.`)
+    // One line of reason, as GNU tools give: no "(Did you mean …?)" line.
+    .showSuggestionAfterError(false);
   return program;
 }
 
