@@ -19,8 +19,16 @@ const PFX = `mmhst${process.pid}x${Math.random().toString(36).slice(2, 7)}`;
 const OBJ = `${PFX}_obj`;
 const haveTime = existsSync('/usr/bin/time');
 
+/** Removes this suite's /dev/shm entries (names read as bytes: some are not UTF-8), except `keep`. */
+function removeShm(keep?: string): void {
+  for (const n of readdirSync('/dev/shm', { encoding: 'buffer' })) {
+    const name = n.toString('latin1');
+    if (name.startsWith(PFX) && name !== keep) rmSync(Buffer.concat([Buffer.from('/dev/shm/'), n]), { recursive: true, force: true });
+  }
+}
+
 afterAll(() => {
-  for (const n of readdirSync('/dev/shm')) if (n.startsWith(PFX)) rmSync(`/dev/shm/${n}`, { recursive: true, force: true });
+  removeShm();
   tmp.cleanup();
   bins.cleanup();
 });
@@ -138,9 +146,7 @@ beforeAll(async () => {
 });
 
 // A failed command must not have touched the fixture; put back what a passing one changed.
-beforeEach(() => {
-  for (const n of readdirSync('/dev/shm')) if (n.startsWith(PFX) && n !== OBJ) rmSync(`/dev/shm/${n}`, { recursive: true, force: true });
-});
+beforeEach(() => removeShm(OBJ));
 
 /** bash that waits (up to 20 s) until `cond` holds: a tool is ready before it is signalled. */
 function until(cond: string): string {
