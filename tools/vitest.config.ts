@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The workspace-level checks: pack check and Node matrix (the packages have their own suites).
+// The workspace-level checks: hostile-input suite, pack check and Node matrix (the packages have their own suites).
 export default defineConfig({
   test: {
     root: new URL('.', import.meta.url).pathname,

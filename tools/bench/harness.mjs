@@ -5,11 +5,15 @@
 // measurement becomes a row of the final report (see report.mjs). Benchmarks print; they
 // never pass or fail on a time.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { writeLaunchers } from '../launchers.mjs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// Commands' output goes to a write-only /dev/null (a read-write one is how a closed stdout
+// looks to the tools, which then fail with "Bad file descriptor").
+const devNull = openSync('/dev/null', 'w');
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
@@ -32,7 +36,7 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
   let suite = '';
 
   const sh = (cmd, opts = {}) => {
-    const r = spawnSync('bash', ['-c', cmd], { cwd: dir, env, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'ignore', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync('bash', ['-c', cmd], { cwd: dir, env, stdio: opts.capture ? ['ignore', 'pipe', 'inherit'] : ['ignore', devNull, 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0 && !opts.allowFail) throw new Error(`bench command failed (exit ${r.status}): ${cmd}`);
     return r.stdout ?? '';
   };
@@ -44,7 +48,7 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
       if (prepare) args.push('--prepare', prepare);
       // -N (no intermediate shell) only when the command has no shell syntax.
       if (/[|&;<>()$`*?'"\\]/.test(cmd)) args.splice(0, 1);
-      const r = spawnSync('hyperfine', [...args, cmd], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      const r = spawnSync('hyperfine', [...args, cmd], { cwd: dir, env, stdio: ['ignore', devNull, 'inherit'] });
       if (r.status !== 0) throw new Error(`hyperfine failed for: ${cmd}`);
       const times = JSON.parse(readFileSync(out, 'utf8')).results[0].times.map((s) => s * 1000);
       return { median: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length };
@@ -136,7 +140,7 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
     /** Peak resident set size (KiB) of the largest process a shell command runs (GNU time, else getrusage). */
     peakRssKiB(cmd) {
       if (hasCommand('/usr/bin/time')) {
-        const t = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', cmd], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+        const t = spawnSync('/usr/bin/time', ['-f', '%M', 'bash', '-c', cmd], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', devNull, 'pipe'] });
         if (t.status !== 0) throw new Error(`peak RSS measurement failed for: ${cmd}`);
         return Number(t.stderr.trim().split('\n').pop());
       }

@@ -8,16 +8,29 @@ const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals)
 
 /** Name of a signal number (`11` → `SIGSEGV`). */
 export function signalName(signo: number): string {
-  return SIGNAL_NAMES.get(signo) ?? `SIG${signo}`;
+  const name = SIGNAL_NAMES.get(signo);
+  if (name) return name;
+  if (signo >= SIGRTMIN && signo <= SIGRTMAX) return signo - SIGRTMIN <= SIGRTMAX - signo ? `SIGRTMIN+${signo - SIGRTMIN}` : `SIGRTMAX-${SIGRTMAX - signo}`;
+  return `SIG${signo}`;
 }
 
-/** Number of a signal given as `SIGUSR1`, `USR1` or `10`; throws ERR_INVALID_ARG_VALUE otherwise. */
+/** The real-time signals an application may use on Linux (glibc keeps 32 and 33 for itself). */
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+/** Number of a signal given as `SIGUSR1`, `USR1`, `10`, `34`, `SIGRTMIN+2` or `RTMAX`; throws ERR_INVALID_ARG_VALUE otherwise. */
 export function signalNumber(name: string | number): number {
   if (typeof name === 'number' || /^\d+$/.test(name)) {
     const n = Number(name);
-    if (SIGNAL_NAMES.has(n)) return n;
+    if (SIGNAL_NAMES.has(n) || (n >= SIGRTMIN && n <= SIGRTMAX)) return n;
   } else {
     const up = name.toUpperCase();
+    const rt = /^(?:SIG)?RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(up);
+    if (rt) {
+      const k = rt[3] === undefined ? 0 : Number(rt[3]);
+      const n = rt[1] === 'MIN' && rt[2] !== '-' ? SIGRTMIN + k : rt[1] === 'MAX' && rt[2] !== '+' ? SIGRTMAX - k : -1;
+      if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
+    }
     const key = (up.startsWith('SIG') ? up : 'SIG' + up) as keyof typeof osConstants.signals;
     const n = osConstants.signals[key];
     if (typeof n === 'number') return n;

@@ -37,6 +37,25 @@ export function growPipe(fd: number, bytes: number): number {
   return binding.growPipe(fd, bytes);
 }
 
+/**
+ * lseek(2): moves `fd`'s file offset (`from` = `start` SEEK_SET, `current` SEEK_CUR, `end`
+ * SEEK_END) and returns the new offset; `seek(fd, 0, 'current')` reads it. ESPIPE for pipes,
+ * sockets and ttys.
+ */
+export function seek(fd: number, offset: number, from: 'start' | 'current' | 'end' = 'start', name?: string): number {
+  const C = binding.constants;
+  if (!Number.isSafeInteger(offset)) checkSize(offset, 'offset');
+  return binding.seek(fd, offset, from === 'start' ? C.SEEK_SET! : from === 'current' ? C.SEEK_CUR! : C.SEEK_END!, name);
+}
+
+/**
+ * Makes `fd` refer to `path` opened with `flags` (open, then dup2 onto `fd`). The descriptor
+ * number stays taken throughout, so no other open can land on it.
+ */
+export function reopenFd(fd: number, path: string, flags: number): void {
+  binding.reopenFd(fd, path, flags);
+}
+
 /** Lock kinds of {@link flock}. */
 export type LockKind = 'shared' | 'exclusive' | 'unlock';
 

@@ -372,7 +372,7 @@ export function mapOpenFd(fd: number, path: string | undefined, options: MapFile
   const length = options.length ?? size - offset;
   if (length > maxMappingLength) {
     const e = systemError(27 /* EFBIG */, 'mmap', name);
-    e.message = `${name}: ${length} bytes are more than one mapping can show on this Node.js (at most ${maxMappingLength}); map it in windows (forEachWindow)`;
+    e.message = `${name}: ${length} bytes are more than one mapping can hold in this Node.js (at most ${maxMappingLength} bytes)`;
     throw e;
   }
   let flags = options.sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE;

@@ -37,6 +37,8 @@ interface Binding {
   readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   flock(fd: number, op: number, path?: string): void;
   growPipe(fd: number, bytes: number): number;
+  reopenFd(fd: number, path: string, flags: number): void;
+  seek(fd: number, offset: number, whence: number, path?: string): number;
   allocate(fd: number, offset: number, length: number, path?: string): void;
   probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): Promise<ChildStatus & { value: number | null }>;
   forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number): number;

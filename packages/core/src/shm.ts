@@ -1,4 +1,5 @@
 import { fstatSync, ftruncateSync, closeSync, readdirSync, lstatSync, readlinkSync, constants as fsConstants, type Stats } from 'node:fs';
+import { decodeBytes } from './text.js';
 import { binding } from './native.js';
 import { MmError, fromNodeError, isSystemError } from './errors.js';
 import { mapOpenFd, checkSize, checkAccess, checkSharing, type Access, type Mapping, type Sharing } from './map.js';
@@ -136,21 +137,22 @@ export function shmStat(name: string): ShmInfo {
 
 /**
  * Every POSIX shared-memory object (regular files in /dev/shm), and every symbolic link
- * there (with `linkTarget` set, not followed), sorted by name.
+ * there (with `linkTarget` set, not followed), sorted by name. A name that is not valid
+ * UTF-8 comes back with each raw byte as U+DC80+byte (see `decodeBytes`).
  */
 export function shmList(): ShmInfo[] {
   const out: ShmInfo[] = [];
-  let names: string[];
+  let names: Buffer[];
   try {
-    names = readdirSync(SHM_DIR);
+    names = readdirSync(SHM_DIR, { encoding: 'buffer' });
   } catch (e) {
     throw fromNodeError(e, SHM_DIR);
   }
-  for (const name of names.sort()) {
+  for (const raw of names.sort(Buffer.compare)) {
     try {
-      const st = lstatSync(`${SHM_DIR}/${name}`);
+      const st = lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]));
       if (!st.isFile() && !st.isSymbolicLink()) continue;
-      out.push(infoOf(name, st));
+      out.push(infoOf(decodeBytes(raw), st));
     } catch {
       // removed while listing
     }

@@ -1,6 +1,8 @@
 /**
  * Number parsing for command lines: sizes (`4KiB`, `10M`, `1e6`) and counts (`1e9`, `10M`).
- * Throws {@link NumberFormatError} with a message naming the bad text.
+ * Throws {@link NumberFormatError} with a message naming the bad text. The grammar every
+ * mm tool uses is written down once, in docs/architecture.md ("Numbers"): decimal only, no
+ * blanks, no hex.
  */
 export class NumberFormatError extends Error {
   readonly code = 'ERR_MM_BAD_NUMBER';
@@ -14,8 +16,8 @@ const BINARY: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 
 const DECIMAL: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15, e: 1e18 };
 
 function parseWith(text: string, what: string, plainSuffix: Record<string, number>): number {
-  const s = String(text).trim();
-  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmgtpe]?)(i?b?)$/i.exec(s);
+  const s = String(text);
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kmgtpe]?)(i?b?)$/i.exec(s);
   if (!m || (m[3]!.toLowerCase() === 'ib' && m[2] === '') || (m[3]!.toLowerCase() === 'i')) {
     throw new NumberFormatError(`invalid ${what}: '${text}'`);
   }

@@ -5,7 +5,7 @@
 // error (EFAULT) instead of a SIGBUS that would kill the process.
 import { closeSync, fstatSync, readlinkSync, readSync, constants as fsConstants, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, fromNodeError, isSystemError, openFile, readSome, systemError, writeAll, type SystemError } from '@mm/core';
+import { forEachWindow, fromNodeError, isSystemError, openFile, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
 
 /** Options of {@link catFiles} and {@link catFile}. */
 export interface CatOptions {
@@ -175,7 +175,34 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
     throw e;
   }
   if (how === 'streamed') return { path: how, bytes: stream(fd, name, out, offset, limit, bufferSize) };
+  // Like read(2), start at the descriptor's offset (stdin may have been read from already:
+  // `{ read l; mm-cat; } < f`), and leave it after the last byte printed, as cat does.
+  const base = currentOffset(fd);
+  const result = catMapped(fd, name, out, st, base + offset, limit, bufferSize, options);
+  if (base + offset <= st.size || result.bytes > 0) moveOffset(fd, base + offset + result.bytes);
+  return result;
+}
+
+function currentOffset(fd: number): number {
+  try {
+    return seek(fd, 0, 'current');
+  } catch {
+    return 0;
+  }
+}
+
+function moveOffset(fd: number, to: number): void {
+  try {
+    seek(fd, to);
+  } catch {
+    // not seekable after all: nothing to leave behind
+  }
+}
+
+function catMapped(fd: number, name: string, out: number, st: Stats, offset: number, limit: number, bufferSize: number, options: CatOptions): CatFileResult {
+  const how: CatPath = 'mapped';
   const size = st.size;
+  if (offset >= size) return { path: how, bytes: stream(fd, name, out, 0, limit, bufferSize, offset) };
   const end = Math.min(size, offset + Math.min(limit, size));
   let written = 0;
   try {

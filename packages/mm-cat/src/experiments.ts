@@ -147,7 +147,14 @@ export async function runExperiment(name: string, o: ExperimentOptions = {}): Pr
       e.message = `${name}: nothing to map: mmap cannot map 0 bytes${size === 0 ? ' (the file is empty; --map-length maps past its end)' : ''}`;
       throw e;
     }
-    const m = openMapping(fd, { offset, length: mapLength, access: prot, sharing, guard: !!o.guard, name });
+    let m: Mapping;
+    try {
+      m = openMapping(fd, { offset, length: mapLength, access: prot, sharing, guard: !!o.guard, name });
+    } catch (e) {
+      // stdin comes open read-only (`< file`): a shared writable mapping of it is refused.
+      if (name === '-' && isSystemError(e) && e.code === 'EACCES') e.message = `-: Permission denied (stdin is not open for writing; give the file by name)`;
+      throw e;
+    }
     mapping = m;
     const delta = offset % pageSize;
     const span = Math.ceil((delta + mapLength) / pageSize) * pageSize;

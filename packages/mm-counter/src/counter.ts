@@ -3,8 +3,8 @@
  * MAP_SHARED so every process mapping the file sees and changes the same memory — or
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
-import { constants as fs, closeSync, fstatSync, unlinkSync } from 'node:fs';
-import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount } from '@mm/core';
+import { constants as fs, closeSync, fstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount, systemError } from '@mm/core';
 import type { Mapping } from '@mm/core';
 
 /** Width of the counter in bits: 32 (int32, 4 bytes, `od -t d4`) or 64 (int64, 8 bytes, `od -t d8`). */
@@ -38,7 +38,7 @@ export function wrapTo(width: Width, value: bigint): bigint {
  * `1e6`, `10M` or `-2K`. Throws {@link NumberFormatError} (a usage error) otherwise.
  */
 export function parseCounterValue(text: string, what = 'value'): bigint {
-  const s = String(text).trim();
+  const s = String(text);
   const m = /^([+-]?)(.*)$/.exec(s)!;
   const sign = m[1] === '-' ? -1n : 1n;
   const body = m[2]!;
@@ -249,7 +249,8 @@ export const STDIN = '-';
 
 /**
  * Opens (creating it when missing) and maps the counter in `file`: the first 4 (width 32) or
- * 8 (width 64) bytes; a longer file is fine and a shorter one is grown with zeros. The file is
+ * 8 (width 64) bytes; a longer file is fine, an empty one is grown with zeros and a shorter
+ * non-empty one is refused (it is not a counter file). The file is
  * mapped before anything is written, so a directory, FIFO, `/proc` file or any file that cannot
  * be mapped is refused with a SystemError and left exactly as it was (a file this call
  * created is removed again). `-` is standard input, which must then be a regular file opened
@@ -287,6 +288,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
     }
   }
   try {
+    checkCounterFile(fd, file, size);
     const mapping = openMapping(fd, { access: 'rw', sharing, length: size, name: file });
     try {
       if (!readOnly && fstatSync(fd).size < size) allocate(fd, 0, size, file);
@@ -303,6 +305,42 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
   }
 }
 
+/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see the CLI kit). */
+function writeOnly(fd: number): boolean {
+  try {
+    const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return !!m && (parseInt(m[1]!, 8) & 3) === fs.O_WRONLY;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses what cannot hold a counter, naming `file`: stdin that is a pipe or device (ENODEV), and a
+ * non-empty file shorter than the counter (growing it would change a file that is not one).
+ */
+function checkCounterFile(fd: number, file: string, size: number, refuseShort = true): void {
+  let st;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    throw fromNodeError(e, file);
+  }
+  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', file);
+  if (file === STDIN && writeOnly(fd)) throw systemError(9 /* EBADF */, 'read', file); // `<&-`, as cat says
+  if (!st.isFile() && file === STDIN) {
+    // stdin as a pipe or terminal: say what `-` needs (a named FIFO is plain ENODEV below).
+    const e = systemError(19 /* ENODEV */, 'mmap', file);
+    e.message = `-: stdin is not a regular file (the counter lives in a file that can be mapped; give one with 'mm-counter - <>FILE')`;
+    throw e;
+  }
+  if (refuseShort && st.size > 0 && st.size < size) {
+    const e = systemError(22 /* EINVAL */, 'mmap', file);
+    e.message = `${file}: ${st.size} byte${st.size === 1 ? '' : 's'}, shorter than a ${size * 8}-bit counter (${size} bytes); not a counter file? (an empty file starts at 0)`;
+    throw e;
+  }
+}
+
 /**
  * Reads the counter in `file` without creating or changing anything: an empty file reads
  * as 0, a file shorter than the counter as if padded with zero bytes. `-` is standard input.
@@ -311,6 +349,7 @@ export function readCounter(file: string, width: Width = 32): bigint {
   const stdin = file === STDIN;
   const fd = stdin ? 0 : openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
   try {
+    checkCounterFile(fd, file, width / 8, false);
     const mapping = openMapping(fd, { access: 'r', length: width / 8, name: file });
     try {
       if (fstatSync(fd).size === 0) return 0n; // the page lies wholly past the end: touching it would be SIGBUS

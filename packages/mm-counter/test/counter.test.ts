@@ -30,12 +30,11 @@ describe('openCounter', () => {
     expect(readFileSync(b)).toEqual(Buffer.alloc(8));
   });
 
-  it('grows a shorter file with zeros and keeps its bytes; leaves a longer file as it is', async () => {
+  it('refuses a non-empty file shorter than the counter, leaving it as it was; leaves a longer file as it is', async () => {
     const s = fresh();
     writeFileSync(s, Buffer.from([7, 1]));
-    const end = await withCounter(openCounter(s), (c) => c.count({ count: 3, sync: 'none' }));
-    expect(end.end).toBe(0x0107n + 3n);
-    expect(readFileSync(s)).toEqual(Buffer.from([10, 1, 0, 0]));
+    expect(() => openCounter(s)).toThrow(`${s}: 2 bytes, shorter than a 32-bit counter (4 bytes); not a counter file? (an empty file starts at 0)`);
+    expect(readFileSync(s)).toEqual(Buffer.from([7, 1]));
     const l = fresh();
     writeFileSync(l, Buffer.from('\x05\x00\x00\x00tail bytes'));
     await withCounter(openCounter(l), (c) => c.count({ count: 10, sync: 'atomic' }));

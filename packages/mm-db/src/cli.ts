@@ -10,7 +10,7 @@ import type { Sink } from './format.js';
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 
 const stdout: Sink = (chunk) => {
-  writeAll(1, chunk, 'stdout');
+  writeAll(1, chunk, 'write error');
 };
 
 function schemaOptions(cmd: Command): Command {
@@ -72,8 +72,9 @@ The default record is the lab's  struct person { uint32_t id; char name[32]; uin
 
   outputOptions(program)
     .argument('[file]', 'the demo: create FILE with sample people if it does not exist, then list it')
-    .action((file: string | undefined, flags: Flags) => {
+    .action((file: string | undefined, flags: Flags, cmd: Command) => {
       if (file === undefined) throw new UsageError('missing FILE or command');
+      if (cmd.args.length > 1) throw new UsageError(`unknown command '${file}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
       if (demo(file, listOptions(flags), stdout)) warn('mm-db', `created ${file} with 5 sample people`);
     });
 
@@ -143,5 +144,7 @@ The default record is the lab's  struct person { uint32_t id; char name[32]; uin
       stdout(Buffer.from(text));
     });
 
+  // Only the demo form takes extra words, to say 'unknown command' rather than 'too many arguments'.
+  program.allowExcessArguments(true);
   await program.parseAsync(argv);
 });

@@ -6,6 +6,7 @@
  * NUL bytes (a value longer than N bytes is an error, never cut).
  */
 import type { Kind } from './schema.js';
+import { decodeBytes, encodeBytes, hasRawBytes } from '@mm/core';
 import type { FieldLayout } from './layout.js';
 
 /** A single value: numbers (BigInt for 64-bit integers), booleans. */
@@ -68,7 +69,7 @@ export function textCapacity(f: { kind: Kind; count?: number }): number {
   return f.count ?? 1;
 }
 
-const INT_TEXT = /^[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+)$/;
+const INT_TEXT = /^[+-]?[0-9]+$/;
 const FLOAT_TEXT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const SPECIAL_FLOAT: Record<string, number> = {
   inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
@@ -81,7 +82,7 @@ function quote(text: string): string {
 
 /** Parses an integer of `kind` from text (decimal or 0x hex), checking its range. 64-bit kinds give BigInts. */
 export function parseInteger(kind: Kind, text: string, name: string): number | bigint {
-  const t = text.trim();
+  const t = text; // the one number grammar: decimal, no blanks, no hex (docs/architecture.md)
   const range = INT_RANGE[kind]!;
   if (!INT_TEXT.test(t)) {
     if (FLOAT_TEXT.test(t) || /^[+-]?(inf|infinity|nan)$/i.test(t)) throw new ValueError(`${name}: ${quote(text)} is not a whole number (${kind})`);
@@ -91,17 +92,17 @@ export function parseInteger(kind: Kind, text: string, name: string): number | b
   const digits = t[0] === '-' || t[0] === '+' ? t.slice(1) : t;
   let v = BigInt(digits);
   if (neg) v = -v;
-  if (v < range.min || v > range.max) throw new ValueError(`${name}: ${text.trim()} is out of range for ${kind} (${range.min}..${range.max})`);
+  if (v < range.min || v > range.max) throw new ValueError(`${name}: ${text} is out of range for ${kind} (${range.min}..${range.max})`);
   return isWide(kind) ? v : Number(v);
 }
 
 /** Parses a float (decimal, exponent, inf, nan); f32 values are rounded to single precision and must not overflow it. */
 export function parseFloatText(kind: 'f32' | 'f64', text: string, name: string): number {
-  const t = text.trim();
+  const t = text;
   let v: number;
   const special = SPECIAL_FLOAT[t.toLowerCase()];
   if (special !== undefined) v = special;
-  else if (FLOAT_TEXT.test(t) || /^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) v = t.startsWith('-0x') || t.startsWith('-0X') ? -Number(t.slice(1)) : Number(t.replace(/^\+/, ''));
+  else if (FLOAT_TEXT.test(t)) v = Number(t.replace(/^\+/, ''));
   else throw new ValueError(`${name}: ${quote(text)} is not a number`);
   if (!Number.isFinite(v) && special === undefined) throw new ValueError(`${name}: ${t} is out of range for ${kind}`);
   if (kind === 'f32') {
@@ -130,7 +131,7 @@ export function parseScalar(kind: Kind, text: string, name: string): Scalar {
 /** Checks text against a char[N] field: at most N bytes of UTF-8, no NUL inside. */
 export function checkText(f: FieldLayout, text: string): string {
   const cap = textCapacity(f);
-  const n = Buffer.byteLength(text, 'utf8');
+  const n = hasRawBytes(text) ? encodeBytes(text).length : Buffer.byteLength(text, 'utf8');
   if (n > cap) throw new ValueError(`${f.name}: ${quote(text)} is ${n} bytes, longer than ${typeLabel(f)} (at most ${cap})`);
   if (text.includes('\0')) throw new ValueError(`${f.name}: text may not contain a NUL byte`);
   return text;
@@ -237,8 +238,9 @@ const WRITE: Record<Exclude<Kind, 'char'>, ScalarWriter> = {
 };
 
 /**
- * Text in a char[N] field: the bytes up to the first NUL (or all N), decoded as UTF-8
- * (invalid sequences become U+FFFD, as in any UTF-8 decoder).
+ * Text in a char[N] field: the bytes up to the first NUL (or all N), decoded as UTF-8;
+ * each byte that is not part of valid UTF-8 becomes U+DC80+byte (never U+FFFD), which the
+ * writer turns back into that byte, so no byte is lost on the way out and back in.
  */
 export function decodeText(bytes: Buffer, start: number, cap: number): string {
   const end = start + cap;
@@ -250,7 +252,7 @@ export function decodeText(bytes: Buffer, start: number, cap: number): string {
     if (b > 0x7f) ascii = false;
     i++;
   }
-  return bytes.toString(ascii ? 'latin1' : 'utf8', start, i);
+  return ascii ? bytes.toString('latin1', start, i) : decodeBytes(bytes, start, i);
 }
 
 /** A function reading one field of the record starting at byte `base`. */
@@ -283,7 +285,8 @@ export function fieldWriter(f: FieldLayout): FieldWriter {
   if (isText(f)) {
     return (_dv, bytes, base, v) => {
       bytes.fill(0, base + off, base + off + size);
-      bytes.write(v as string, base + off, size, 'utf8');
+      if (hasRawBytes(v as string)) encodeBytes(v as string).copy(bytes, base + off, 0, size);
+      else bytes.write(v as string, base + off, size, 'utf8');
     };
   }
   const write = WRITE[f.kind as Exclude<Kind, 'char'>];

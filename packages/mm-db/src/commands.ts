@@ -2,15 +2,16 @@
  * The commands of mm-db as functions: each takes its operands and options and writes its
  * output to a {@link Sink}, so they run the same from the CLI and from tests.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { fromNodeError } from '@mm/core';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, constants as fsConstants } from 'node:fs';
+import { fromNodeError, systemError } from '@mm/core';
 import { UsageError } from '@mm/core/cli';
 import { layoutSchema, type FieldLayout, type Layout } from './layout.js';
 import { cTypeName, parseCompactSchema, parseCStruct, PERSON_SCHEMA, SchemaError } from './schema.js';
 import { checkFieldValue, parseFieldText, type Value } from './codec.js';
 import { openDatabase, parseIndex, DbError, type Database } from './db.js';
 import { RecordWriter, renderTable, type LineFormat, type Sink } from './format.js';
-import { encodeRecords, type InputFormat } from './ingest.js';
+import { type InputFormat } from './ingest.js';
+import { rollBack, streamRecords } from './import-stream.js';
 
 /** How the record is described on the command line. */
 export interface SchemaOptions {
@@ -34,18 +35,53 @@ export interface FileOptions extends SchemaOptions {
 export function resolveLayout(o: SchemaOptions): Layout {
   const given = [o.schema !== undefined, o.struct !== undefined, o.structFile !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError('give one of --schema, --struct and --struct-file');
-  if (o.schema !== undefined) return layoutSchema(parseCompactSchema(o.schema, { packed: o.packed }));
-  if (o.struct !== undefined) return layoutSchema(parseCStruct(o.struct, { packed: o.packed }));
-  if (o.structFile !== undefined) {
-    let src: string;
+  // A malformed option value is a usage error (exit 2), like every other bad option.
+  const asUsage = (f: () => Layout): Layout => {
     try {
-      src = readFileSync(o.structFile, 'utf8');
+      return f();
     } catch (e) {
-      throw fromNodeError(e, o.structFile);
+      if (e instanceof SchemaError) throw new UsageError(e.message);
+      throw e;
     }
+  };
+  if (o.schema !== undefined) return asUsage(() => layoutSchema(parseCompactSchema(o.schema!, { packed: o.packed })));
+  if (o.struct !== undefined) return asUsage(() => layoutSchema(parseCStruct(o.struct!, { packed: o.packed })));
+  if (o.structFile !== undefined) {
+    const src = readHeaderFile(o.structFile);
     return layoutSchema(parseCStruct(src, { label: o.structFile, packed: o.packed }));
   }
   return layoutSchema({ ...PERSON_SCHEMA, packed: !!o.packed });
+}
+
+/** Largest --struct-file mm-db reads: 1 MiB (a header with one struct is a few KiB). */
+export const MAX_HEADER_FILE = 1024 * 1024;
+
+/** Reads a --struct-file: a regular file of at most {@link MAX_HEADER_FILE} bytes. */
+export function readHeaderFile(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    throw fromNodeError(e, path);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw systemError(21, 'read', path);
+    if (!st.isFile()) throw new DbError(`${path}: not a regular file (a --struct-file must be a header file)`);
+    if (st.size > MAX_HEADER_FILE) throw new DbError(`${path}: ${st.size} bytes is too large for a --struct-file (at most 1 MiB)`);
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.toString('utf8', 0, got);
+  } catch (e) {
+    throw fromNodeError(e, path);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Splits `field=value` operands and checks each value against its field. A missing `=` is a usage error. */
@@ -233,18 +269,31 @@ export function deleteRecords(path: string, indexArgs: string[], o: FileOptions 
  */
 export function importRecords(path: string, input: string, o: FileOptions & { format?: InputFormat }): [number, number] {
   const layout = resolveLayout(o);
-  let data: Buffer;
+  let before: number | undefined;
   try {
-    data = readFileSync(input === '-' ? 0 : input);
-  } catch (e) {
-    throw fromNodeError(e, input === '-' ? 'stdin' : input);
+    before = statSync(path).size;
+  } catch {
+    before = undefined;
   }
-  const { block, count } = encodeRecords(layout, data, { format: o.format, label: input === '-' ? 'stdin' : input });
-  const db = openDatabase(path, { schema: layout, create: true, force: o.force });
+  let db: Database | undefined;
+  let first = -1;
   try {
-    return [db.append(block), count];
+    const count = streamRecords(layout, input, o.format ?? 'auto', (block) => {
+      db ??= openDatabase(path, { schema: layout, create: true, force: o.force });
+      const at = db.append(block);
+      if (first < 0) first = at;
+    });
+    if (!db) {
+      // nothing to append: the file is still opened (created if missing), as before
+      db = openDatabase(path, { schema: layout, create: true, force: o.force });
+      first = db.count;
+    }
+    return [first, count];
+  } catch (e) {
+    if (db) rollBack(path, before);
+    throw e;
   } finally {
-    db.close();
+    db?.close();
   }
 }
 

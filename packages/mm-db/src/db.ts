@@ -4,7 +4,7 @@
  * is ftruncate + remap under an exclusive flock, so many processes may append at once.
  */
 import { fstatSync, ftruncateSync, closeSync, constants as fsConstants } from 'node:fs';
-import { openFile, openMapping, flock, allocate, fromNodeError, type Mapping } from '@mm/core';
+import { openFile, openMapping, flock, allocate, fromNodeError, systemError, type Mapping } from '@mm/core';
 import { layoutSchema, type Layout, type FieldLayout } from './layout.js';
 import { PERSON_SCHEMA, type SchemaSpec } from './schema.js';
 import { checkFieldValue, fieldReader, fieldWriter, rowReader, ValueError, type FieldReader, type FieldWriter, type Row, type Value } from './codec.js';
@@ -388,6 +388,22 @@ function sameValue(a: Value, b: Value): boolean {
   return a === b;
 }
 
+/** A database is a regular file: a directory is EISDIR, a FIFO or device ENODEV, each named after `path`. */
+function checkRegular(fd: number, path: string): void {
+  let st;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    throw fromNodeError(e, path);
+  }
+  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'open', path);
+  if (!st.isFile()) {
+    const e = systemError(19 /* ENODEV */, 'mmap', path);
+    e.message = `${path}: not a regular file (a database is a file of records, which a pipe or device cannot be)`;
+    throw e;
+  }
+}
+
 /**
  * Opens a database file: maps it shared (read-only, or read-write when `writable`) and
  * checks that its size is whole records. Errors: ENOENT and friends as SystemErrors, a bad
@@ -401,6 +417,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
   if (options.create) flags |= fsConstants.O_CREAT;
   const fd = openFile(path, flags);
   try {
+    checkRegular(fd, path);
     return new Database(path, fd, layout, writable, !!options.force);
   } catch (e) {
     closeSync(fd);

@@ -5,6 +5,7 @@
  * costs little more than the write(2) calls.
  */
 import type { FieldLayout, Layout } from './layout.js';
+import { encodeBytes, hasRawBytes } from '@mm/core';
 import type { Database } from './db.js';
 import { decodeText, formatFloat, formatValueJson, formatValueText, isText, textCapacity, type Row } from './codec.js';
 
@@ -61,6 +62,10 @@ class Out {
   }
 
   utf8(s: string): void {
+    if (hasRawBytes(s)) {
+      this.pos += encodeBytes(s).copy(this.buf, this.pos);
+      return;
+    }
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
@@ -79,7 +84,7 @@ type Emit = (bytes: Buffer, dv: DataView, base: number) => void;
 const TWO32 = 4294967296;
 
 function escapeTsv(s: string): string {
-  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return s.replace(/[\\\t\n\r]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : rawByte(c)));
 }
 
 function quoteCsv(s: string): string {
@@ -365,7 +370,16 @@ export function formatRowJson(layout: Layout, row: Row): string {
 }
 
 function tableCell(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f\\]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.replace(/[\x00-\x1f\x7f\\]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c.charCodeAt(0) >= 0xdc80 ? rawByte(c) : ctrl(c)));
+}
+
+/** A raw (non-UTF-8) byte carried as U+DC80+byte, shown as `\xHH`. */
+function rawByte(c: string): string {
+  return `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`;
+}
+
+function ctrl(c: string): string {
+  return (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**

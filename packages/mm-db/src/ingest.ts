@@ -6,6 +6,7 @@
  * 64-bit fields (JSON.parse would round them through a double).
  */
 import type { FieldLayout, Layout } from './layout.js';
+import { decodeBytes } from '@mm/core';
 import { checkText, fieldWriter, intRange, isText, isWide, parseBool, parseFieldText, parseScalar, textCapacity, ValueError, zeroValue, type Scalar, type Value } from './codec.js';
 import { INDEX_KEY } from './format.js';
 
@@ -27,18 +28,35 @@ WS[0x20] = WS[0x09] = WS[0x0d] = 1;
  */
 export function encodeRecords(layout: Layout, input: Buffer, options: { format?: InputFormat; label?: string } = {}): Encoded {
   const label = options.label ?? 'stdin';
-  let format = options.format ?? 'auto';
-  if (format === 'auto') {
-    let p = 0;
-    while (p < input.length && (WS[input[p]] || input[p] === 10)) p++;
-    format = p === input.length || input[p] === 0x7b ? 'json' : 'csv';
-  }
-  return format === 'json' ? encodeNdjson(layout, input, label) : encodeCsv(layout, input.toString('utf8'), label);
+  const format = options.format === 'json' || options.format === 'csv' ? options.format : guessFormat(input);
+  return format === 'json' ? encodeNdjson(layout, input, label) : encodeCsv(layout, decodeBytes(input), label).encoded;
 }
+
+/** `json` when the first non-blank byte of `input` is `{` (or there is none), else `csv`. */
+export function guessFormat(input: Buffer): 'json' | 'csv' {
+  let p = 0;
+  while (p < input.length && (WS[input[p]] || input[p] === 10)) p++;
+  return p === input.length || input[p] === 0x7b ? 'json' : 'csv';
+}
+
+/**
+ * Encodes one piece of a longer input: `input` holds whole lines (whole CSV rows), the first
+ * of them line `firstLine` of the input, so messages name the right line. For CSV, pass the
+ * `columns` the header piece returned (undefined for the piece that starts with the header).
+ */
+export function encodePiece(layout: Layout, input: Buffer, options: { format: 'json' | 'csv'; label: string; firstLine: number; columns?: CsvColumns }): Encoded & { columns?: CsvColumns } {
+  if (options.format === 'json') return encodeNdjson(layout, input, options.label, options.firstLine);
+  const text = decodeBytes(input);
+  const r = encodeCsv(layout, text, options.label, options.firstLine, options.columns);
+  return { ...r.encoded, columns: r.columns };
+}
+
+/** The fields of a CSV header, in column order (undefined for an ignored `#` column). */
+export type CsvColumns = Array<FieldLayout | undefined>;
 
 class LineError extends Error {}
 
-function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
+function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 1): Encoded {
   const len = input.length;
   let lines = 1;
   for (let p = input.indexOf(10); p >= 0; p = input.indexOf(10, p + 1)) lines++;
@@ -70,7 +88,7 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
   const intMax = layout.fields.map((f) => (intRange(f.kind) && !isWide(f.kind) ? Number(intRange(f.kind)!.max) : -1));
 
   let n = 0;
-  let lineNo = 0;
+  let lineNo = firstLine - 1;
   let pos = 0;
   // Token state shared by the helpers below.
   let p = 0;
@@ -106,9 +124,9 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
     fail('invalid JSON: string not closed');
   };
   const stringValue = (s: number, e: number, escaped: boolean): string => {
-    if (!escaped) return input.toString('utf8', s, e);
+    if (!escaped) return decodeBytes(input, s, e);
     try {
-      return JSON.parse(input.toString('utf8', s - 1, e + 1)) as string;
+      return JSON.parse(decodeBytes(input, s - 1, e + 1)) as string;
     } catch {
       return fail(`invalid JSON: bad escape in string (column ${s - pos})`);
     }
@@ -308,9 +326,9 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string): Encoded {
 }
 
 /** Splits CSV text into rows of cells (RFC 4180: quotes, doubled quotes, CRLF), with each row's line number. */
-export function parseCsv(text: string, label = 'stdin'): Array<{ line: number; cells: string[] }> {
+export function parseCsv(text: string, label = 'stdin', firstLine = 1): Array<{ line: number; cells: string[] }> {
   const rows: Array<{ line: number; cells: string[] }> = [];
-  let line = 1;
+  let line = firstLine;
   let i = 0;
   const n = text.length;
   while (i < n) {
@@ -361,15 +379,16 @@ export function parseCsv(text: string, label = 'stdin'): Array<{ line: number; c
   return rows;
 }
 
-function encodeCsv(layout: Layout, text: string, label: string): Encoded {
-  const rows = parseCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, label);
-  if (!rows.length) return { block: Buffer.alloc(0), count: 0 };
-  const [head, ...body] = rows;
-  const columns = head.cells.map((name) => {
+function encodeCsv(layout: Layout, text: string, label: string, firstLine = 1, given?: CsvColumns): { encoded: Encoded; columns?: CsvColumns } {
+  const rows = parseCsv(firstLine === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, label, firstLine);
+  if (!rows.length) return { encoded: { block: Buffer.alloc(0), count: 0 }, columns: given };
+  const head = given ? undefined : rows[0];
+  const body = given ? rows : rows.slice(1);
+  const columns: CsvColumns = given ?? head!.cells.map((name) => {
     const key = name.trim();
     if (key === INDEX_KEY) return undefined;
     const f = layout.byName.get(key);
-    if (!f) throw new ValueError(`${label}: line ${head.line}: unknown field '${key}' in the header (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+    if (!f) throw new ValueError(`${label}: line ${head!.line}: unknown field '${key}' in the header (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
     return f;
   });
   const rs = layout.size;
@@ -389,5 +408,5 @@ function encodeCsv(layout: Layout, text: string, label: string): Encoded {
       throw e;
     }
   });
-  return { block, count: body.length };
+  return { encoded: { block, count: body.length }, columns };
 }

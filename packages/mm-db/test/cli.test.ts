@@ -266,9 +266,10 @@ describe('bad input: a clear error, exit 1 (usage 2), the file unchanged', () =>
     await check((x) => ['set', x, '7', 'age=1'], 1, `mm-db: ${f}: index 7 is out of range (5 records: 0..4)\n`);
     await check((x) => ['del', x, '1', '9'], 1, `mm-db: ${f}: index 9 is out of range (5 records: 0..4)\n`);
   });
-  it('malformed schema or C declaration (points at the token)', async () => {
-    await check((x) => ['list', x, '--schema', 'id:u32,name:chr[32]'], 1, "mm-db: --schema: column 13 ('chr'): unknown type (expected i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, char, each optionally followed by [N])\n");
-    await check((x) => ['add', x, 'id=1', '--struct', 'struct p { uint32_t id; char *name; };'], 1, "mm-db: --struct: line 1, column 30 ('*'): pointers are not supported (an address means nothing inside a file)\n");
+  it('malformed schema or C declaration (points at the token) is a usage error, exit 2', async () => {
+    const hint = "Try 'mm-db --help' for more information.\n";
+    await check((x) => ['list', x, '--schema', 'id:u32,name:chr[32]'], 2, "mm-db: --schema: column 13 ('chr'): unknown type (expected i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, bool, char, each optionally followed by [N])\n" + hint);
+    await check((x) => ['add', x, 'id=1', '--struct', 'struct p { uint32_t id; char *name; };'], 2, "mm-db: --struct: line 1, column 30 ('*'): pointers are not supported (an address means nothing inside a file)\n" + hint);
   });
   it('usage errors exit 2', async () => {
     await check((x) => ['get', x, 'one'], 2, "mm-db: invalid index 'one' (a record number: 0, 1, 2, …)\nTry 'mm-db --help' for more information.\n");

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mm-maps — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { createProgram, intArg, runCli, UsageError, warn } from '@mm/core/cli';
+import { createProgram, intArg, InvalidArgumentError, runCli, UsageError, warn } from '@mm/core/cli';
 import { FilterError, parseKinds, parsePerms, type RowFilter } from './filter.js';
 import { KINDS } from './kind.js';
 import { runMaps } from './maps.js';
@@ -13,7 +13,10 @@ const pid = intArg('PID', 0);
 
 /** `-p 1 2`, `-p 1,2` and `-p 1 -p 2` all add up. */
 function pidList(value: string, previous: number[] | undefined): number[] {
-  return [...(previous ?? []), ...value.split(',').filter(Boolean).map((v) => pid(v))];
+  const parts = value.split(',');
+  // An empty value (`-p "$PID"` with PID unset) is a mistake, not "this process".
+  if (parts.some((p) => p === '')) throw new InvalidArgumentError(`invalid PID: '${value}' (process IDs, e.g. 1234 or 1234,5678)`);
+  return [...(previous ?? []), ...parts.map((v) => pid(v))];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -6,24 +6,23 @@ import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, UsageErro
 import { runArbiter } from './arbiter.js';
 import { attachments } from './attached.js';
 import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
-import { createObject, readObject, removeObjects, writeObject } from './objects.js';
+import { createObject, readObject, removeObjects, writeObjectAsync } from './objects.js';
 import { parseWordValue, ringDoorbell, waitWord, wakeWord } from './latch.js';
 import { watchObject } from './watch.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 const PROG = 'mm-shm';
 
-/** Runs `body` with SIGINT/SIGTERM turned into an abort of the signal it is given. */
+/** Runs `body` with SIGINT/SIGTERM/SIGHUP turned into an abort of the signal it is given. */
 async function withSignals<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
   try {
     return await body(controller.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signals) process.off(s, onSignal);
   }
 }
 
@@ -63,8 +62,18 @@ Examples:
     .option('-o, --offset <n>', 'start writing at this byte', sizeArg('offset'), 0)
     .option('-t, --truncate', 'cut the object at --offset first, so it ends where the input ends')
     .option('-m, --mode <mode>', 'permission bits if the object is created, octal (default 0600)', parseMode)
-    .action((name: string, opts: { offset: number; truncate?: boolean; mode?: number }) => {
-      writeObject(name, 0, opts);
+    .action(async (name: string, opts: { offset: number; truncate?: boolean; mode?: number }) => {
+      // Read without blocking the event loop, so INT/TERM/HUP can stop the copy and remove
+      // an object this run created (exit 128+N).
+      try {
+        await withSignals((signal) => writeObjectAsync(name, 0, { ...opts, signal }));
+      } catch (e) {
+        if (typeof e === 'string' && e.startsWith('SIG')) {
+          exitCode = 128 + signalNumber(e as NodeJS.Signals);
+          return;
+        }
+        throw e;
+      }
       ringDoorbell(name, opts.offset);
     });
 

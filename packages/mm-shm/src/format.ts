@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@mm/core/cli';
-import { SHM_DIR, type ShmInfo } from '@mm/core';
+import { escapeText, SHM_DIR, type ShmInfo } from '@mm/core';
 import type { AttachmentScan, Attachments } from './attached.js';
 
 /**
@@ -12,9 +12,12 @@ import type { AttachmentScan, Attachments } from './attached.js';
  * Throws commander's InvalidArgumentError (a usage error) for anything else.
  */
 export function parseMode(text: string): number {
-  const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text.trim());
+  const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
   if (!m) throw new InvalidArgumentError(`invalid mode: '${text}' (expected octal, like 0600)`);
-  return parseInt(m[1]!, 8);
+  const mode = parseInt(m[1]!, 8);
+  // setuid, setgid and sticky mean nothing for a shared-memory object: refuse them.
+  if (mode > 0o777) throw new InvalidArgumentError(`invalid mode: '${text}' (permission bits only, 0000 to 0777)`);
+  return mode;
 }
 
 /** Permission bits as four octal digits: 0o600 → `0600`. */
@@ -144,6 +147,7 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
   const rows = [a ? ['NAME', 'SIZE', 'MODE', 'OWNER', 'NATTCH', 'MODIFIED'] : ['NAME', 'SIZE', 'MODE', 'OWNER', 'MODIFIED']];
   for (const i of infos) {
     const nattch = a ? [String(a.byName.get(i.name)?.attached.length ?? 0)] : [];
+    // Names print as `ls -b` shows them (\n, \\, \xff), so one object is always one line.
     rows.push([shownName(i), size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -155,7 +159,7 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
 
 /** A name as `ls -l` shows it: a symbolic link with `-> target`. */
 function shownName(info: ShmInfo): string {
-  return info.linkTarget !== undefined ? `${info.name} -> ${info.linkTarget}` : info.name;
+  return info.linkTarget !== undefined ? `${escapeText(info.name)} -> ${escapeText(info.linkTarget)}` : escapeText(info.name);
 }
 
 function processList(holders: readonly { pid: number; command: string }[]): string {
@@ -175,7 +179,7 @@ export function formatStat(info: ShmInfo, a?: Attachments, unreadable = 0): stri
     if (unreadable > 0) extra.push(`Unread: ${unreadable} process${unreadable === 1 ? '' : 'es'} could not be read (permission denied)`);
   }
   return [
-    `  Name: /${info.name}`,
+    `  Name: /${escapeText(info.name)}`,
     `  File: ${SHM_DIR}/${shownName(info)}`,
     ...(info.linkTarget !== undefined ? ['  Type: symbolic link (not a shared memory object; not followed)'] : []),
     `  Size: ${info.size}`,

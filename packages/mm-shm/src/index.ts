@@ -1,5 +1,5 @@
 /** Library API of mm-shm (importable without spawning the CLI). */
-export { createObject, openForWriting, writeObject, readObject, removeObjects, objectState, READ_WINDOW, READ_PIPE_SIZE } from './objects.js';
+export { createObject, openForWriting, writeObject, writeObjectAsync, readObject, removeObjects, objectState, READ_WINDOW, READ_PIPE_SIZE } from './objects.js';
 export type { CreateOptions, CreateResult, WriteOptions, WriteResult, ReadOptions, RemoveFailure } from './objects.js';
 export { parseWordValue, openWord, waitWord, wakeWord, ringDoorbell } from './latch.js';
 export type { WaitWordOptions, WaitWordResult, WakeWordOptions } from './latch.js';

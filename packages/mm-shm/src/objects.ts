@@ -3,7 +3,8 @@
  * read (mapping → stdout), list, stat and remove. Each takes plain arguments and file
  * descriptors, so it can be called without spawning the CLI.
  */
-import { closeSync, fchmodSync, fstatSync, ftruncateSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, ftruncateSync, read as fsReadCb } from 'node:fs';
+import { promisify } from 'node:util';
 import {
   allocate,
   forEachWindow,
@@ -13,6 +14,7 @@ import {
   readSome,
   shmOpen,
   shmUnlink,
+  systemError,
   validateShmName,
   writeAll,
   type Mapping,
@@ -35,10 +37,12 @@ export function checkObjectPages(m: Mapping, name: string, doing: string): void 
   }
 }
 
+const fsRead = promisify(fsReadCb);
+
 
 /** Options of {@link createObject}. */
 export interface CreateOptions {
-  /** Size in bytes (ftruncate). A new object starts at 0; an existing one is resized. */
+  /** Size in bytes (ftruncate). A new object starts at 0; an existing one is grown, never cut (that is an error). */
   size?: number;
   /** Permission bits of a new object, set exactly (the umask does not apply). Default 0600 less the umask. */
   mode?: number;
@@ -97,8 +101,22 @@ export function openForWriting(name: string, options: { mode?: number; exclusive
  * `size` if given (sparse: memory is used when written, unless `allocate`). Creating an existing object without `exclusive` just opens it.
  */
 export function createObject(name: string, options: CreateOptions = {}): CreateResult {
-  const h = openForWriting(name, options);
+  const h = openForWriting(name, { ...options, size: undefined });
   try {
+    if (options.size !== undefined && options.size !== h.size) {
+      // Growing is what --size is for; cutting an existing object would lose its bytes.
+      if (!h.created && options.size < h.size) {
+        const e = systemError(27 /* EFBIG */, 'ftruncate', h.name);
+        e.message = `${h.name}: exists and holds ${h.size} bytes; --size ${options.size} would cut it (mm-shm write --truncate cuts on purpose)`;
+        throw e;
+      }
+      try {
+        ftruncateSync(h.fd, options.size);
+      } catch (e) {
+        throw fromNodeError(e, h.name);
+      }
+      h.size = options.size;
+    }
     if (options.allocate && h.size > 0) allocate(h.fd, 0, h.size, h.name);
   } catch (e) {
     if (h.created) shmUnlink(h.name);
@@ -140,17 +158,9 @@ export interface WriteResult {
  * goes back to its former size.
  */
 export function writeObject(name: string, input: number, options: WriteOptions = {}): WriteResult {
-  const offset = options.offset ?? 0;
-  const h = openForWriting(name, { mode: options.mode });
+  const w = startWrite(name, options);
   const stage = Buffer.allocUnsafe(options.chunkSize ?? 4 * 1024 * 1024);
-  const originalSize = h.size;
-  let size = h.size;
-  let pos = offset;
   try {
-    if (options.truncate) {
-      ftruncateSync(h.fd, offset);
-      size = offset;
-    }
     let eof = false;
     while (!eof) {
       // Fill the stage (a pipe gives 64 KiB a read) so each mapping carries a big chunk.
@@ -163,30 +173,121 @@ export function writeObject(name: string, input: number, options: WriteOptions =
         }
         n += got;
       }
-      if (n === 0) break;
+      w.put(stage.subarray(0, n));
+    }
+    return w.finish();
+  } catch (e) {
+    w.abort();
+    throw inputOrObjectError(e, w.name);
+  }
+}
+
+/**
+ * {@link writeObject} reading its input without blocking the event loop, so a stop signal
+ * can end it: when `signal` aborts, an object this call created is removed (an existing one
+ * goes back to its former size) and the promise rejects with the abort reason.
+ */
+export async function writeObjectAsync(name: string, input: number, options: WriteOptions & { signal?: AbortSignal } = {}): Promise<WriteResult> {
+  const w = startWrite(name, options);
+  const stage = Buffer.allocUnsafe(options.chunkSize ?? 4 * 1024 * 1024);
+  const aborted = new Promise<never>((_, reject) => {
+    if (options.signal?.aborted) reject(options.signal.reason);
+    options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    let eof = false;
+    while (!eof) {
+      let n = 0;
+      while (n < stage.length) {
+        let got: number;
+        try {
+          got = (await Promise.race([fsRead(input, stage, n, stage.length - n, null), aborted])).bytesRead;
+        } catch (e) {
+          if (isSystemError(e) || (e as NodeJS.ErrnoException).syscall) throw readError(e);
+          throw e;
+        }
+        if (got === 0) {
+          eof = true;
+          break;
+        }
+        n += got;
+      }
+      if (options.signal?.aborted) throw options.signal.reason;
+      w.put(stage.subarray(0, n));
+    }
+    return w.finish();
+  } catch (e) {
+    w.abort();
+    throw inputOrObjectError(e, w.name);
+  }
+}
+
+/** A failed read of the input, named `stdin` (not the object). */
+class InputError extends Error {}
+function readError(e: unknown): InputError {
+  const err = fromNodeError(e, 'stdin');
+  return new InputError(err instanceof Error ? err.message : String(err));
+}
+
+function inputOrObjectError(e: unknown, name: string): unknown {
+  if (e instanceof InputError || typeof e === 'string') return e;
+  if (isSystemError(e) && e.syscall === 'read') return e; // readSome names stdin already
+  return fromNodeError(e, name);
+}
+
+/** One write in progress: put() appends bytes through a mapping; abort() undoes what it did. */
+function startWrite(name: string, options: WriteOptions): { name: string; put(bytes: Buffer): void; finish(): WriteResult; abort(): void } {
+  const offset = options.offset ?? 0;
+  const h = openForWriting(name, { mode: options.mode });
+  const originalSize = h.size;
+  let size = h.size;
+  let pos = offset;
+  let open = true;
+  const close = (): void => {
+    if (open) closeSync(h.fd);
+    open = false;
+  };
+  try {
+    if (options.truncate) {
+      ftruncateSync(h.fd, offset);
+      size = offset;
+    }
+  } catch (e) {
+    if (h.created) shmUnlink(h.name);
+    close();
+    throw fromNodeError(e, h.name);
+  }
+  return {
+    name: h.name,
+    put(bytes: Buffer): void {
+      const n = bytes.length;
+      if (n === 0) return;
       allocate(h.fd, pos, n, h.name); // extends the object when pos + n > size
       size = Math.max(size, pos + n);
       const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true, name: h.name });
       try {
-        stage.copy(window.bytes, 0, 0, n);
+        bytes.copy(window.bytes, 0, 0, n);
         checkObjectPages(window, h.name, 'being written');
       } finally {
         window.unmap();
       }
       pos += n;
-    }
-    return { name: h.name, created: h.created, written: pos - offset, size };
-  } catch (e) {
-    try {
-      if (h.created) shmUnlink(h.name);
-      else if (!options.truncate && size > originalSize) ftruncateSync(h.fd, originalSize);
-    } catch {
-      // the first error is the one to report
-    }
-    throw fromNodeError(e, h.name);
-  } finally {
-    closeSync(h.fd);
-  }
+    },
+    finish(): WriteResult {
+      close();
+      return { name: h.name, created: h.created, written: pos - offset, size };
+    },
+    abort(): void {
+      try {
+        if (h.created) shmUnlink(h.name);
+        else if (!options.truncate && size > originalSize) ftruncateSync(h.fd, originalSize);
+      } catch {
+        // the first error is the one to report
+      }
+      close();
+    },
+  };
 }
 
 /** Options of {@link readObject}. */
@@ -217,7 +318,7 @@ export function readObject(name: string, output: number, options: ReadOptions = 
     if (h.size - offset > 64 * 1024) growPipe(output, READ_PIPE_SIZE);
     return forEachWindow(h.fd, { offset, length: options.length, name: h.name, windowSize: READ_WINDOW }, (window) => {
       try {
-        writeAll(output, window.bytes, 'stdout');
+        writeAll(output, window.bytes, 'write error');
       } catch (e) {
         // A page that vanished under write(2): another process shrank the object.
         if (isSystemError(e) && e.code === 'EFAULT') e.message = `${h.name}: the object shrank while it was being read`;

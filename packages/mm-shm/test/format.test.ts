@@ -12,8 +12,8 @@ describe('modes', () => {
     expect(parseMode('600')).toBe(0o600);
     expect(parseMode('0600')).toBe(0o600);
     expect(parseMode('0o644')).toBe(0o644);
-    expect(parseMode('4755')).toBe(0o4755);
-    for (const bad of ['', '8', '0999', 'rw', 'u+rw', '12345', '-600']) expect(() => parseMode(bad), bad).toThrow(/invalid mode/);
+    expect(parseMode('0777')).toBe(0o777);
+    for (const bad of ['', '8', '0999', 'rw', 'u+rw', '12345', '-600', '4755', '01777', '2700', ' 600']) expect(() => parseMode(bad), bad).toThrow(/invalid mode/);
   });
 
   it.skipIf(!haveCommand('stat', 'comparing permission strings with GNU stat'))('shows modes as GNU stat %a/%A does', async () => {

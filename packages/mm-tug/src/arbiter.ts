@@ -1,6 +1,7 @@
 // The arbiter: creates the game object, waits for a left and a right player, starts the game,
 // watches the rope, calls the winner at ±limit, stops the players, reports, unlinks.
 import { futexWake, openShmMapping, shmUnlink, isSystemError, type Mapping } from '@mm/core';
+import { notAnObject } from './object-kind.js';
 import { ToolError, warn } from '@mm/core/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, REASON, Result, SIDES, SIDE_OFFSET, State, Status, SyncCode, type ResultCode, type Side, type SyncMode } from './layout.js';
 import { plainLine, resultLine, resultText, ttyLine, type GameResult, type Snapshot } from './display.js';
@@ -72,6 +73,8 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
   try {
     mapping = openShmMapping(name, { exclusive: true, size: LAYOUT_SIZE, mode: 0o600 });
   } catch (e) {
+    const odd = notAnObject(name);
+    if (odd) throw odd;
     if (isSystemError(e) && e.code === 'EEXIST') {
       throw new ToolError(`${name}: File exists (a game is on, or a crashed one left it behind; remove it with 'mm-shm rm ${name}')`);
     }

@@ -16,8 +16,8 @@ const DEFAULT_LIMIT = 10_000_000;
 
 /** Seconds as a positive decimal (`10`, `0.5`); anything else is a usage error. */
 function secondsArg(value: string): number {
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(Number(value) > 0) || Number(value) > 86_400) {
-    throw new InvalidArgumentError(`invalid timeout: '${value}' (seconds, e.g. 10 or 0.5)`);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(Number(value) > 0) || Number(value) > 86_400) {
+    throw new InvalidArgumentError(`invalid timeout: '${value}' (seconds, more than 0 and at most 86400, e.g. 10 or 0.5)`);
   }
   return Number(value);
 }

@@ -1,6 +1,7 @@
 // The demo: one terminal plays the whole game — this process is the arbiter and starts both
 // players as child processes running this same bin.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runArbiter, type ArbiterOptions } from './arbiter.js';
 import { SIDES } from './layout.js';
@@ -42,13 +43,20 @@ export async function runDemo(options: DemoOptions): Promise<GameResult> {
       ...options,
       hint: false,
       onReady: () => {
-        for (const side of SIDES) {
-          const child = spawn(process.execPath, [cli, side, '--name', options.name, '--timeout', timeoutS], {
-            stdio: ['ignore', 'ignore', 'inherit'],
-            detached: true,
-          });
-          child.on('error', () => {}); // a failed spawn shows up as a player that never joins
-          children.push(child);
+        // A write-only /dev/null, not stdio 'ignore': a read-write one is what a closed
+        // stdout looks like to the players.
+        const devNull = openSync('/dev/null', 'w');
+        try {
+          for (const side of SIDES) {
+            const child = spawn(process.execPath, [cli, side, '--name', options.name, '--timeout', timeoutS], {
+              stdio: ['ignore', devNull, 'inherit'],
+              detached: true,
+            });
+            child.on('error', () => {}); // a failed spawn shows up as a player that never joins
+            children.push(child);
+          }
+        } finally {
+          closeSync(devNull);
         }
       },
     });

@@ -2,6 +2,7 @@
 // state word's futex), pull the rope in native chunks until the stop flag is up, publish the
 // final count.
 import { futexWait, futexWaitAsync, openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
+import { notAnObject } from './object-kind.js';
 import { ToolError } from '@mm/core/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, Result, SIDE_OFFSET, State, Status, type Side, type SyncMode } from './layout.js';
 import { processAlive, sleep, yieldToLoop } from './process.js';
@@ -63,7 +64,7 @@ export async function attachGame(name: string, timeoutMs: number, signal?: Abort
     try {
       mapping = openShmMapping(name);
     } catch (e) {
-      if (!isSystemError(e) || e.code !== 'ENOENT') throw e;
+      if (!isSystemError(e) || e.code !== 'ENOENT') throw notAnObject(name) ?? e;
     }
     if (mapping) {
       seen = true;

@@ -13,10 +13,12 @@ const commander = createRequire(import.meta.url)('commander') as typeof import('
 const { Command, CommanderError, InvalidArgumentError, Option } = commander;
 type Command = import('commander').Command;
 type CommanderError = import('commander').CommanderError;
-import { isSystemError, MmError } from '../errors.js';
+import { fromNodeError, isSystemError, MmError } from '../errors.js';
 import { NumberFormatError, parseCount, parseSize } from '../units.js';
+import { guardClosedStdio, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
 
 export { Command, Option, InvalidArgumentError, CommanderError };
+export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
 
 /** A usage error: bad option value, bad name, missing operand. Exit code 2. */
 export class UsageError extends Error {
@@ -63,13 +65,28 @@ export function exitCodeFor(e: unknown): number {
 export function reportError(prog: string, e: unknown): number {
   const code = exitCodeFor(e);
   if (e instanceof CommanderError || isBrokenPipe(e)) return code;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = e instanceof Error ? userMessage(e) : String(e);
   if (message) process.stderr.write(`${prog}: ${message}\n`);
   if (process.env.MM_DEBUG === '1' && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
   if (e instanceof UsageError || e instanceof NumberFormatError || (e instanceof MmError && code === 2)) {
     process.stderr.write(`Try '${prog} --help' for more information.\n`);
   }
   return code;
+}
+
+/**
+ * The text after `PROG: ` for an error. Node's own fs errors (`ENOSPC: no space left on
+ * device, write`) are reworded the mm way (`NAME: Description`); a failed write that names
+ * no file is stdout's: `write error: No space left on device`.
+ */
+export function userMessage(e: Error): string {
+  const ne = e as NodeJS.ErrnoException;
+  if (typeof ne.code === 'string' && typeof ne.syscall === 'string' && e.message.startsWith(`${ne.code}:`)) {
+    if (ne.syscall === 'write' && ne.path === undefined) return writeErrorMessage(e);
+    const re = fromNodeError(e);
+    if (re instanceof Error) return re.message;
+  }
+  return e.message;
 }
 
 /** Prints a warning or note as `PROG: message` on stderr. */
@@ -101,7 +118,9 @@ export function createProgram(info: ToolInfo): Command {
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`${info.name}: ${s.replace(/^error: /, '')}`),
     })
-    .showHelpAfterError(`Try '${info.name} --help' for more information.`);
+    .showHelpAfterError(`Try '${info.name} --help' for more information.`)
+    // One line of reason, as GNU tools give: no "(Did you mean …?)" line.
+    .showSuggestionAfterError(false);
   return program;
 }
 
@@ -130,7 +149,7 @@ export function countArg(what = 'count'): (value: string) => number {
 /** A commander argument parser for a whole number within [min, max]. */
 export function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`invalid ${what}: '${value}'`);
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid ${what}: '${value}' (a whole number in decimal)`);
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`invalid ${what}: '${value}' (must be ${min}..${max})`);
     return n;
@@ -144,22 +163,36 @@ export function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER): (v
  * `main` may return an exit code.
  */
 export async function runCli(prog: string, main: (argv: string[]) => Promise<number | void> | number | void): Promise<void> {
+  const notText = nonUtf8Arguments();
   process.title = prog;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e) => {
-      if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
-      process.exitCode = reportError(prog, e);
-    });
-  }
+  guardClosedStdio();
+  // stdout's first failure is reported as `PROG: write error: REASON` and makes the exit
+  // status at least 1, whenever it surfaces (writes to files and devices fail a tick later);
+  // later writes to the dead stream are not reported again.
+  let outputFailed = false;
+  process.stdout.on('error', (e) => {
+    if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
+    if (outputFailed) return;
+    outputFailed = true;
+    process.stderr.write(`${prog}: ${writeErrorMessage(e)}\n`);
+    if (!process.exitCode) process.exitCode = 1;
+  });
+  process.stderr.on('error', (e) => {
+    if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
+    if (!process.exitCode) process.exitCode = 1;
+  });
   try {
+    // Refused rather than passed on with U+FFFD in place of the bytes (a different name).
+    if (notText.length) throw new UsageError(`argument '${notText[0]}' is not valid UTF-8; mm tools take names and values as UTF-8 text`);
     const code = await main(process.argv);
-    if (typeof code === 'number') process.exitCode = code;
+    if (typeof code === 'number') process.exitCode = outputFailed && code === 0 ? 1 : code;
   } catch (e) {
     if (isSystemError(e) && isBrokenPipe(e)) {
       process.exitCode = EXIT_EPIPE;
       return;
     }
-    process.exitCode = reportError(prog, e);
+    const code = reportError(prog, e);
+    process.exitCode = outputFailed && code === 0 ? 1 : code;
   }
 }
 

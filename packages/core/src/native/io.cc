@@ -137,6 +137,55 @@ static Napi::Value GrowPipe(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, cur);
 }
 
+// reopenFd(fd, path, flags): open(path, flags) and dup2 the result onto fd, so fd stays taken
+// (no later open can land on it) but now refers to path. Used to give a standard descriptor
+// that was closed at start-up a replacement that fails every read or write with EBADF.
+static Napi::Value ReopenFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  int64_t flags;
+  if (!ReadFd(info[0], "fd", &fd) || !info[1].IsString() || !ReadInt(info[2], "flags", &flags)) {
+    if (!env.IsExceptionPending()) ThrowCode(env, "ERR_INVALID_ARG_TYPE", "path must be a string");
+    return env.Undefined();
+  }
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  int tmp;
+  do tmp = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC);
+  while (tmp < 0 && errno == EINTR);
+  if (tmp < 0) {
+    ThrowErrno(env, errno, "open", path);
+    return env.Undefined();
+  }
+  if (tmp != fd) {
+    int r;
+    do r = dup2(tmp, fd);  // dup2 clears O_CLOEXEC on the new descriptor
+    while (r < 0 && errno == EINTR);
+    int err = errno;
+    close(tmp);
+    if (r < 0) {
+      ThrowErrno(env, err, "dup2", path);
+      return env.Undefined();
+    }
+  }
+  return env.Undefined();
+}
+
+// seek(fd, offset, whence) -> the new offset (lseek); whence is SEEK_SET/SEEK_CUR/SEEK_END.
+static Napi::Value Seek(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  int64_t offset, whence;
+  if (!ReadFd(info[0], "fd", &fd) || !ReadInt(info[1], "offset", &offset) || !ReadInt(info[2], "whence", &whence))
+    return env.Undefined();
+  std::string path = OptString(info, 3);
+  off_t r = lseek(fd, static_cast<off_t>(offset), static_cast<int>(whence));
+  if (r < 0) {
+    ThrowErrno(env, errno, "lseek", path);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, static_cast<double>(r));
+}
+
 // flock(fd, op, path?) with op a LOCK_* combination.
 static Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -176,12 +225,17 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("readSome", Napi::Function::New(env, ReadSome, "readSome"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("growPipe", Napi::Function::New(env, GrowPipe, "growPipe"));
+  exports.Set("reopenFd", Napi::Function::New(env, ReopenFd, "reopenFd"));
+  exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
   exports.Set("allocate", Napi::Function::New(env, Allocate, "allocate"));
   Napi::Object c = exports.Get("constants").IsObject() ? exports.Get("constants").As<Napi::Object>() : Napi::Object::New(env);
   c.Set("LOCK_SH", Napi::Number::New(env, LOCK_SH));
   c.Set("LOCK_EX", Napi::Number::New(env, LOCK_EX));
   c.Set("LOCK_UN", Napi::Number::New(env, LOCK_UN));
   c.Set("LOCK_NB", Napi::Number::New(env, LOCK_NB));
+  c.Set("SEEK_SET", Napi::Number::New(env, SEEK_SET));
+  c.Set("SEEK_CUR", Napi::Number::New(env, SEEK_CUR));
+  c.Set("SEEK_END", Napi::Number::New(env, SEEK_END));
   exports.Set("constants", c);
 }
 

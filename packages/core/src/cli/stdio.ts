@@ -1,0 +1,74 @@
+// Standard descriptors the way a C tool sees them. Node.js puts /dev/null, opened read-write,
+// on any of fds 0-2 that was closed when it started (`mm-cat f >&-`), so a tool would write
+// into the void and exit 0. GNU tools say "Bad file descriptor" and exit 1 instead; to do the
+// same, such a descriptor is swapped for a /dev/null that refuses the direction it is used in
+// (stdin opened write-only, stdout read-only): every read or write then fails with EBADF,
+// from JavaScript and native code alike, and the number stays taken so no file lands on it.
+import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
+import { fromNodeError, isSystemError, systemError } from '../errors.js';
+import { reopenFd } from '../io.js';
+import { decodeBytes, escapeText, hasRawBytes } from '../text.js';
+
+/**
+ * True when `fd` is /dev/null opened read-write: what Node.js substitutes for a standard
+ * descriptor that was closed at start-up. (A shell's `<>/dev/null` and a spawner that gives
+ * a child a read-write /dev/null for stdout look the same; `>/dev/null` does not.)
+ */
+export function looksClosedAtStart(fd: number): boolean {
+  try {
+    if (readlinkSync(`/proc/self/fd/${fd}`) !== '/dev/null') return false;
+    // the low two bits are the access mode (O_ACCMODE)
+    const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    return !!flags && (parseInt(flags[1]!, 8) & 3) === fsConstants.O_RDWR;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes a stdin or stdout that was closed at start-up fail like a closed descriptor: reads
+ * from stdin and writes to stdout then give EBADF ("Bad file descriptor").
+ */
+export function guardClosedStdio(): void {
+  try {
+    if (looksClosedAtStart(0)) reopenFd(0, '/dev/null', fsConstants.O_WRONLY);
+    if (looksClosedAtStart(1)) reopenFd(1, '/dev/null', fsConstants.O_RDONLY);
+  } catch {
+    // leave Node's /dev/null in place
+  }
+}
+
+/**
+ * The message for a failed write to stdout, as GNU tools print it:
+ * `write error: No space left on device`.
+ */
+export function writeErrorMessage(e: unknown): string {
+  const err = fromNodeError(e);
+  if (isSystemError(err) && typeof err.errno === 'number') return systemError(err.errno, 'write', 'write error').message;
+  return `write error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
+ * The command-line arguments (after the script) that are not valid UTF-8, shown escaped
+ * (`\xff`). Node.js decodes argv as UTF-8 and replaces such bytes with U+FFFD, so a name or
+ * value given that way cannot reach the tool intact; the raw bytes are read from
+ * /proc/self/cmdline (before `process.title` overwrites it).
+ */
+export function nonUtf8Arguments(): string[] {
+  let raw: Buffer;
+  try {
+    raw = readFileSync('/proc/self/cmdline');
+  } catch {
+    return [];
+  }
+  if (!raw.includes(0xef) && !raw.some((b) => b >= 0x80)) return [];
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = raw.indexOf(0); i >= 0; start = i + 1, i = raw.indexOf(0, start)) parts.push(raw.subarray(start, i));
+  const user = Math.max(0, process.argv.length - 2);
+  return parts
+    .slice(Math.max(0, parts.length - user))
+    .map((b) => decodeBytes(b))
+    .filter(hasRawBytes)
+    .map(escapeText);
+}
