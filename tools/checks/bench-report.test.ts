@@ -31,7 +31,7 @@ describe('bench report', () => {
     const doc = performanceDoc(merge([first, second]));
     expect(doc).toContain('2026-01-01 00:00:00 UTC, Test CPU, 2 cores');
     expect(doc).toContain('2026-01-02 00:00:00 UTC, Test CPU, 2 cores');
-    expect(doc).not.toContain('old a');
+    expect(doc).not.toContain('| old a (');
     expect(doc).toContain('| a | new a (a vs p) | 1.0 ms | 4.0 ms | 0.25 | ≤ 0.33 | yes |');
     expect(doc).toContain('kept b');
     expect(doc).toContain('`a-cmd2` vs `p-cmd2`');
