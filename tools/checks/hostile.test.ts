@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { binDir, runBash, tempDir, haveCommand, type RunResult } from '../testkit/index.js';
 
 const TOOLS = ['mm-cat', 'mm-db', 'mm-counter', 'mm-maps', 'mm-anon', 'mm-shm', 'mm-tug'] as const;
@@ -189,6 +191,26 @@ cases('a closed stdout (>&-): Bad file descriptor, exit 1, as GNU cat', [
   { name: 'read', prog: 'mm-shm', script: `mm-shm read ${OBJ} >&-`, code: 1, message: WRITE_BADF },
   { name: 'the child cannot write', prog: 'mm-anon', script: 'printf hi | mm-anon --delay 10 >&-', code: 1, message: /^child \d+ exited with status 1/ },
 ]);
+
+describe("a spawner's /dev/null is not a closed descriptor (the installed bin asks /bin/sh)", () => {
+  const catBin = fileURLToPath(new URL('../../packages/mm-cat/bin/mm-cat.cjs', import.meta.url));
+  it("Node's stdio 'ignore' on stdin and stdout: mm-cat prints into it and exits 0", () => {
+    const r = spawnSync(catBin, [join(dir, 'f')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    expect([r.status, r.signal, r.stderr.toString()]).toEqual([0, null, '']);
+  });
+  it("Python's subprocess.DEVNULL (read-write /dev/null) on stdin and stdout: exit 0", (ctx) => {
+    if (!haveCommand('python3', "for Python's DEVNULL")) return ctx.skip('python3 is not installed');
+    const py = `import subprocess as s, sys; r = s.run([sys.argv[1], sys.argv[2]], stdin=s.DEVNULL, stdout=s.DEVNULL, stderr=s.PIPE); print(r.returncode, repr(r.stderr))`;
+    const r = spawnSync('python3', ['-c', py, catBin, join(dir, 'f')]);
+    expect(r.stdout.toString()).toBe("0 b''\n");
+  });
+  it('the same bin with stdout or stdin really closed: Bad file descriptor, exit 1', async () => {
+    const out = await sh(`'${catBin}' f >&-`);
+    expect([out.code, out.stderr]).toEqual([1, `mm-cat: ${WRITE_BADF}\n`]);
+    const inp = await sh(`'${catBin}' <&-`);
+    expect([inp.code, inp.stderr]).toEqual([1, 'mm-cat: -: Bad file descriptor\n']);
+  });
+});
 
 cases('a closed stdin (<&-): Bad file descriptor, exit 1; nothing created', [
   { name: 'cat stdin', prog: 'mm-cat', script: 'mm-cat <&-', code: 1, message: '-: Bad file descriptor' },

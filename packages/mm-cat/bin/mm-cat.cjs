@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' /*
+c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
+MM_CLOSED_STDIO=${c:-none} exec node "$0" "$@"
+*/;
 // The mm-cat command: the bundled tool in ../dist/mm-cat.cjs (made by `npm run build`).
 'use strict';
 const m = require('node:module');

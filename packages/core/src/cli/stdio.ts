@@ -1,6 +1,7 @@
 // Standard descriptors the way a C tool sees them. Node.js puts /dev/null, opened read-write,
 // on any of fds 0-2 that was closed when it started (`mm-cat f >&-`), so a tool would write
-// into the void and exit 0. GNU tools say "Bad file descriptor" and exit 1 instead; to do the
+// into the void and exit 0. (The tools' bins ask /bin/sh first, which can still tell a closed
+// descriptor from a spawner's read-write /dev/null; see closedAtStart.) GNU tools say "Bad file descriptor" and exit 1 instead; to do the
 // same, such a descriptor is swapped for a /dev/null that refuses the direction it is used in
 // (stdin opened write-only, stdout read-only): every read or write then fails with EBADF,
 // from JavaScript and native code alike, and the number stays taken so no file lands on it.
@@ -30,12 +31,28 @@ export function looksClosedAtStart(fd: number): boolean {
  * from stdin and writes to stdout then give EBADF ("Bad file descriptor").
  */
 export function guardClosedStdio(): void {
+  const closed = closedAtStart();
   try {
-    if (looksClosedAtStart(0)) reopenFd(0, '/dev/null', fsConstants.O_WRONLY);
-    if (looksClosedAtStart(1)) reopenFd(1, '/dev/null', fsConstants.O_RDONLY);
+    if (closed(0)) reopenFd(0, '/dev/null', fsConstants.O_WRONLY);
+    if (closed(1)) reopenFd(1, '/dev/null', fsConstants.O_RDONLY);
   } catch {
     // leave Node's /dev/null in place
   }
+}
+
+/**
+ * Which standard descriptors were closed when the command started. A tool's bin starts in
+ * /bin/sh, which can tell, and says so in MM_CLOSED_STDIO (`none`, `0`, `1` or `0,1`) before
+ * it execs Node.js; that answer is taken (and removed, so child processes do not inherit it).
+ * Without it (the bundle run as `node FILE`, or a test calling the CLI directly) the only
+ * sign left is {@link looksClosedAtStart}.
+ */
+function closedAtStart(): (fd: number) => boolean {
+  const told = process.env.MM_CLOSED_STDIO;
+  if (told === undefined) return looksClosedAtStart;
+  delete process.env.MM_CLOSED_STDIO;
+  const fds = told.split(',');
+  return (fd) => fds.includes(String(fd));
 }
 
 /**
