@@ -178,7 +178,7 @@ cases('output into a full disk (/dev/full): write error, exit 1', [
   { name: 'stat', prog: 'mm-shm', script: `mm-shm stat ${OBJ} > /dev/full`, code: 1, message: WRITE_FULL },
   { name: 'read', prog: 'mm-shm', script: `mm-shm read ${OBJ} > /dev/full`, code: 1, message: WRITE_FULL },
   { name: 'demo', prog: 'mm-tug', script: `mm-tug demo --name ${PFX}_tug --limit 1M > /dev/full`, code: 1, message: WRITE_FULL },
-  { name: 'the child cannot write', prog: 'mm-anon', script: 'printf hi | mm-anon --delay 10 > /dev/full', code: 1, message: /^child \d+ exited with status 1 \(it could not write its output\)$/ },
+  { name: 'the child cannot write', prog: 'mm-anon', script: 'printf hi | mm-anon --delay 10 > /dev/full', code: 1, message: WRITE_FULL },
 ]);
 
 cases('a closed stdout (>&-): Bad file descriptor, exit 1, as GNU cat', [
@@ -189,7 +189,7 @@ cases('a closed stdout (>&-): Bad file descriptor, exit 1, as GNU cat', [
   { name: 'maps', prog: 'mm-maps', script: 'mm-maps >&-', code: 1, message: WRITE_BADF },
   { name: 'ls', prog: 'mm-shm', script: 'mm-shm ls >&-', code: 1, message: WRITE_BADF },
   { name: 'read', prog: 'mm-shm', script: `mm-shm read ${OBJ} >&-`, code: 1, message: WRITE_BADF },
-  { name: 'the child cannot write', prog: 'mm-anon', script: 'printf hi | mm-anon --delay 10 >&-', code: 1, message: /^child \d+ exited with status 1/ },
+  { name: 'the child cannot write', prog: 'mm-anon', script: 'printf hi | mm-anon --delay 10 >&-', code: 1, message: WRITE_BADF },
 ]);
 
 describe("a spawner's /dev/null is not a closed descriptor (the installed bin asks /bin/sh)", () => {

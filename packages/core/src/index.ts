@@ -13,7 +13,7 @@ export { checkFd, checkPid, checkMode } from './checks.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
-export { createSlotRing, forkRingWriter, fillSlots, stopSlotRing, RING_HEADER, RING_MAX_SLOTS } from './ring.js';
+export { createSlotRing, forkRingWriter, fillSlots, stopSlotRing, slotRingWriteError, RING_HEADER, RING_MAX_SLOTS } from './ring.js';
 export type { SlotRing, SlotRingOptions, RingWriterOptions, FillResult, FillOptions } from './ring.js';
 export { incrementLoop, pullLoop } from './loops.js';
 export type { IncrementOptions, PullOptions } from './loops.js';

@@ -54,6 +54,7 @@ interface Binding {
   ringFill(handle: NativeMapHandle, slotSize: number, slots: number, fd: number, maxSlots: number, name: string): Promise<{ bytes: number; slots: number; end: boolean; stopped: boolean; error: number | null }>;
   ringStop(handle: NativeMapHandle, slotSize: number, slots: number): void;
   RING_HEADER: number;
+  RING_ERROR_OFFSET: number;
   RING_MAX_SLOTS: number;
   strerror(errno: number): string;
   constants: Record<string, number>;

@@ -48,6 +48,17 @@ export function createSlotRing(options: SlotRingOptions = {}): SlotRing {
   return { mapping, slotSize, slots, capacity: slotSize * slots };
 }
 
+/**
+ * The errno of the write that made the ring's child stop (stored in the ring before it
+ * exits 1), or null if none failed. Read it after the child is reaped: a write can fail
+ * after the last fill returned (a short input fits in the first slot).
+ */
+export function slotRingWriteError(ring: SlotRing): number | null {
+  const word = new Int32Array(ring.mapping.buffer, binding.RING_ERROR_OFFSET, 1);
+  const errno = Atomics.load(word, 0);
+  return errno === 0 ? null : errno;
+}
+
 /** Options of {@link forkRingWriter}. */
 export interface RingWriterOptions {
   /** Signal the child waits for (sigwait) before it looks at the ring. Default SIGUSR1. */

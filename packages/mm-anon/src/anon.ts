@@ -5,7 +5,7 @@
 import { closeSync, openSync, readFileSync, readSync, unlinkSync, constants as fsConstants } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSlotRing, fillSlots, forkRingWriter, signalName, signalNumber, stopSlotRing, waitChild, MmError, RING_HEADER, type ChildExit, type FillResult, type Sharing, type SlotRing } from '@mm/core';
+import { createSlotRing, fillSlots, forkRingWriter, signalName, signalNumber, stopSlotRing, slotRingWriteError, waitChild, MmError, RING_HEADER, type ChildExit, type FillResult, type Sharing, type SlotRing } from '@mm/core';
 import type { Input } from './input.js';
 
 /**
@@ -252,6 +252,8 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
       }
     }
     const exit: ChildExit = await waited;
+    // A write that failed after the last fill returned (the whole input fit in the first slot).
+    if (writeErrno === null && sharing === 'shared') writeErrno = slotRingWriteError(ring);
     const seen = reportFd === null ? null : readReport(reportFd);
     if (exit.signal) log(parent, `reaped ${child}: killed by ${exit.signal}`);
     else log(parent, `reaped ${child}: exit status ${exit.code}${seen === null ? '' : `; it found ${seen} bytes in its view of the ring and wrote them out`}`);

@@ -296,6 +296,7 @@ void InitRing(Napi::Env env, Napi::Object exports) {
   exports.Set("ringFill", Napi::Function::New(env, RingFill, "ringFill"));
   exports.Set("ringStop", Napi::Function::New(env, RingStop, "ringStop"));
   exports.Set("RING_HEADER", Napi::Number::New(env, static_cast<double>(kRingHeader)));
+  exports.Set("RING_ERROR_OFFSET", Napi::Number::New(env, 132));  // RingView::error()
   exports.Set("RING_MAX_SLOTS", Napi::Number::New(env, static_cast<double>(kMaxSlots)));
 }
 
