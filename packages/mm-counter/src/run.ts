@@ -92,10 +92,10 @@ export async function runCounter(file: string, options: CounterCliOptions, io: C
 }
 
 /**
- * `--wait-for N`: sleeps until the counter is at least N, prints the value seen then (when
- * nothing else was printed) and returns 0, or 128+N when a signal stopped the wait.
+ * INT, TERM and HUP abort `signal` (the first one caught is kept) until `dispose()`, so a long
+ * wait or count stops the same way for each and the run can exit 128+N.
  */
-async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: string, target: bigint, options: CounterCliOptions, io: CounterIo): Promise<number> {
+function stopSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | undefined; dispose: () => void } {
   const stop = new AbortController();
   let caught: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -104,13 +104,23 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const s of signals) process.on(s, onSignal);
+  return { signal: stop.signal, caught: () => caught, dispose: () => signals.forEach((s) => process.off(s, onSignal)) };
+}
+
+/**
+ * `--wait-for N`: sleeps until the counter is at least N, prints the value seen then (when
+ * nothing else was printed) and returns 0, or 128+N when a signal stopped the wait.
+ */
+async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: string, target: bigint, options: CounterCliOptions, io: CounterIo): Promise<number> {
+  const stop = stopSignals();
   let value: bigint | undefined;
   try {
     value = await counter.waitFor(target, { signal: stop.signal });
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    stop.dispose();
   }
   if (value === undefined) {
+    const caught = stop.caught();
     warn(PROG, `${caught ?? 'stopped'}: stopped waiting for ${target} (the counter is at ${counter.get()})`);
     return caught ? 128 + signalNumber(caught) : 1;
   }
@@ -120,14 +130,7 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
 }
 
 async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {
-  const stop = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    caught ??= signal;
-    stop.abort();
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
+  const stop = stopSignals();
   const bar = useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
   const began = Date.now();
   let drawn = false;
@@ -144,9 +147,10 @@ async function countWithSignals(counter: ReturnType<typeof openCounter>, file: s
       },
     });
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    stop.dispose();
     if (drawn) bar!.finish();
   }
+  const caught = stop.caught();
   if (result.wrapped) warn(PROG, wrapNote(file, options.width));
   if (result.interrupted) warn(PROG, `${caught ?? 'stopped'}: stopped after ${result.done} of ${options.count} increments`);
   const elapsedMs = result.elapsedNs / 1e6;
