@@ -55,7 +55,7 @@ const fmtRatio = (r) => (num(r) ? (r < 0.1 ? r.toFixed(3) : r.toFixed(2)) : '—
 
 /** One report row from one recorded result. */
 export function normalize(r) {
-  const unit = r.unit ?? (r.a && 'cmd' in r.a ? 'ms' : r.title?.includes('/s') ? '/s' : 'ms');
+  const unit = r.unit ?? (r.a && typeof r.a === 'object' && 'cmd' in r.a ? 'ms' : r.title?.includes('/s') ? '/s' : 'ms');
   if (r.a && num(r.a.median)) {
     const ratio = num(r.ratio) ? r.ratio : r.b && num(r.b.median) && r.b.median ? r.a.median / r.b.median : undefined;
     const goalOf = r.goalOf ?? 'ratio';

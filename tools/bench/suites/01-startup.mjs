@@ -69,7 +69,7 @@ export default async function (bench) {
     ]) {
       const m = paired(argv, [exe, '-e', '0'], { runs: 30, warmup: 3, cwd: bench.dir, env });
       console.log(`  ${what}: median ${m.a.toFixed(1)} ms vs node -e 0 ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)`);
-      bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: m.a, b: m.b, ratio: m.ratio, goal: 1.2, runs: m.runs });
+      bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: { label: what.split(' (')[0], median: m.a, cmd: argv.map((x) => x.replace(/.*\/bin\//, 'PREFIX/bin/')).join(' ') }, b: { label: 'node -e 0', median: m.b, cmd: 'node -e 0' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });
     }
     rmSync(cache, { recursive: true, force: true });
   }
@@ -83,6 +83,6 @@ export default async function (bench) {
   const env = { ...bench.env, PATH: `${safeBin}:${bench.env.PATH}` };
   const m = paired([bin['mm-counter'], 'mm.bin', '-n', '1e9', '--sync', 'none'], ['./counter-c', 'c.bin', '1000000000', 'none'], { runs: 7, warmup: 1, cwd: bench.dir, env });
   console.log(`\n10^9 racy increments, installed mm-counter vs C -O2: median ${m.a.toFixed(1)} ms vs ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)\n  $ mm-counter mm.bin -n 1e9 --sync none   vs   ./counter c.bin 1000000000 none`);
-  bench.results.push({ title: '10^9 racy increments, installed mm-counter vs C', a: m.a, b: m.b, ratio: m.ratio, goal: 1.2, runs: m.runs });
+  bench.results.push({ title: '10^9 racy increments, installed mm-counter vs C', a: { label: 'mm-counter', median: m.a, cmd: 'mm-counter mm.bin -n 1e9 --sync none' }, b: { label: 'C -O2', median: m.b, cmd: './counter c.bin 1000000000 none' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });
   bench.sh('rm -f mm.bin c.bin counter-c one.txt counter.bin');
 }

@@ -47,8 +47,8 @@ export default async function (b) {
     const sync = median(times.get('Node sync (futexWait)'));
     const async = median(times.get('Node async (futexWaitAsync)'));
     console.log(`  ratio Node sync/C = ${(sync / c).toFixed(2)} (goal ≤ 1.5); Node async/C = ${(async / c).toFixed(2)} (reported)`);
-    b.results.push({ title: 'futex ping-pong round trip, sync', a: { label: 'Node futexWait', median: sync }, b: { label: 'C futex(2)', median: c }, ratio: sync / c, goal: 1.5 });
-    b.results.push({ title: 'futex ping-pong round trip, async', a: { label: 'Node futexWaitAsync', median: async }, b: { label: 'C futex(2)', median: c }, ratio: async / c });
+    b.results.push({ title: 'futex ping-pong round trip, sync', a: { label: 'Node futexWait', median: sync / 1000 }, b: { label: 'C futex(2)', median: c / 1000 }, ratio: sync / c, goal: 1.5, unit: 'µs' });
+    b.results.push({ title: 'futex ping-pong round trip, async', a: { label: 'Node futexWaitAsync', median: async / 1000 }, b: { label: 'C futex(2)', median: c / 1000 }, ratio: async / c, unit: 'µs' });
   }
 
   // A player waiting for its opponent: CPU ticks (utime + stime, /proc/PID/stat) over 2 s,
@@ -68,5 +68,5 @@ export default async function (b) {
     ticks.push(Number(out.trim().split('\n').pop()));
   }
   console.log(`CPU of a waiting mm-tug player over 2 s: ${ticks.join(', ')} ticks (goal 0; clock ticks of ${b.sh('getconf CLK_TCK', { capture: true }).trim()} Hz)\n    $ mm-tug arbiter --name NAME & mm-tug left --name NAME & sleep 3; (utime+stime of left over the next 2 s)`);
-  b.results.push({ label: 'waiting mm-tug player, CPU ticks over 2 s', median: median(ticks), runs: ticks.length, goal: 0 });
+  b.results.push({ label: 'waiting mm-tug player, CPU ticks over 2 s', median: median(ticks), runs: ticks.length, unit: 'ticks' });
 }
