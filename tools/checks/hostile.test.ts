@@ -36,7 +36,9 @@ afterAll(() => {
 });
 
 function sh(script: string, timeoutMs = 30_000): Promise<RunResult> {
-  return runBash(`cd '${dir}' && ${script}`, { env: bins.env, timeoutMs });
+  // The cd is a command of its own: `cd DIR && cmd & p=$!` would background the cd with the
+  // command in a subshell (so $p is the subshell, and the script's own cwd stays elsewhere).
+  return runBash(`cd '${dir}' || exit 125\n${script}`, { env: bins.env, timeoutMs });
 }
 
 /** Hash of every fixture file and every /dev/shm object of this suite (name → sha1 or kind). */
@@ -69,7 +71,15 @@ function leftovers(): string[] {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-      if (cmd.includes(PFX) || cmd.includes(dir)) found.push(`${pid}: ${cmd.replace(/\0/g, ' ')}`);
+      // Tools set process.title, which overwrites their arguments: the working directory
+      // tells this suite's processes too.
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        // another user's process, or gone
+      }
+      if (cmd.includes(PFX) || cmd.includes(dir) || cwd === dir || cwd.startsWith(`${dir}/`)) found.push(`${pid}: ${cmd.replace(/\0/g, ' ')}`);
     } catch {
       // gone
     }
