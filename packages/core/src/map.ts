@@ -65,6 +65,8 @@ export interface MapFileOptions {
   guard?: boolean;
   /** Name used in error messages when `target` is an fd (default `fd N`). */
   name?: string;
+  /** What the mapped thing is called in {@link Mapping.check}'s message: `file` (default) or e.g. `object` for shm. */
+  noun?: string;
 }
 
 /** Options of {@link mapAnonymous}. */
@@ -344,7 +346,7 @@ export function openMapping(target: string | number, options: MapFileOptions = {
 }
 
 /** @internal Maps an already-open fd after checking what kind of file it is. */
-export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number; noun?: string }): Mapping {
+export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number }): Mapping {
   const name = describe(fd, path);
   let st;
   try {

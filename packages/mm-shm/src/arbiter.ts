@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allocate, futexWake, isSystemError, MmError, openMapping, shmUnlink, SHM_DIR, type Mapping } from '@mm/core';
 import { octalMode } from './format.js';
-import { checkObjectPages, objectState, openForWriting } from './objects.js';
+import { objectState, openForWriting } from './objects.js';
 
 /** Options of {@link runArbiter}. */
 export interface ArbiterOptions {
@@ -109,7 +109,7 @@ export async function runArbiter(options: ArbiterOptions = {}): Promise<ArbiterR
   let mapping: Mapping;
   try {
     allocate(h.fd, 0, h.size, name);
-    mapping = openMapping(h.fd, { access: 'rw', sharing: 'shared' });
+    mapping = openMapping(h.fd, { access: 'rw', sharing: 'shared', name, noun: 'object' });
   } catch (e) {
     closeSync(h.fd);
     if (h.created) shmUnlink(name);
@@ -124,7 +124,7 @@ export async function runArbiter(options: ArbiterOptions = {}): Promise<ArbiterR
     // object blank between two contents (there is no lock; that is the lab's point).
     const end = m.bytes.write(text, 0, 'latin1');
     m.bytes.fill(0, end, Math.max(end, written));
-    checkObjectPages(m, name, 'being written'); // shrunk between the fstat and the stores
+    m.check('being written'); // shrunk between the fstat and the stores
     written = end;
     futexWake(m, 0); // the doorbell: mm-shm watch and wait sleep on the first word
     contents.push(text);

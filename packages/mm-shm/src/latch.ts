@@ -35,7 +35,7 @@ export function openWord(name: string, offset: number): Mapping {
       throw fromNodeError(e, h.name);
     }
     if (offset + 4 > size) throw new MmError('ERR_MM_SHORT', `${h.name}: no 32-bit word at offset ${offset}: the object is ${size} bytes`);
-    return openMapping(h.fd, { access: 'rw', sharing: 'shared', offset, length: 4, name: h.name });
+    return openMapping(h.fd, { access: 'rw', sharing: 'shared', offset, length: 4, name: h.name, noun: 'object' });
   } finally {
     closeSync(h.fd);
   }

@@ -18,24 +18,9 @@ import {
   validateShmName,
   writeAll,
   type Mapping,
-  type MappingFaultError,
   growPipe,
   type ShmHandle,
 } from '@mm/core';
-
-/**
- * Throws if pages of `m` (a mapping of the object `name`) vanished because another process
- * shrank the object while this one read or wrote it: `NAME: object shrank to N bytes while …`.
- */
-export function checkObjectPages(m: Mapping, name: string, doing: string): void {
-  try {
-    m.check(doing);
-  } catch (e) {
-    const f = e as MappingFaultError;
-    if (isSystemError(e) && f.code === 'EFAULT') e.message = `${name}: object shrank${f.size === undefined ? '' : ` to ${f.size} bytes`} while ${doing}`;
-    throw e;
-  }
-}
 
 const fsRead = promisify(fsReadCb);
 
@@ -265,10 +250,10 @@ function startWrite(name: string, options: WriteOptions): { name: string; put(by
       if (n === 0) return;
       allocate(h.fd, pos, n, h.name); // extends the object when pos + n > size
       size = Math.max(size, pos + n);
-      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true, name: h.name });
+      const window = openMapping(h.fd, { access: 'rw', sharing: 'shared', offset: pos, length: n, populate: true, name: h.name, noun: 'object' });
       try {
         bytes.copy(window.bytes, 0, 0, n);
-        checkObjectPages(window, h.name, 'being written');
+        window.check('being written');
       } finally {
         window.unmap();
       }
