@@ -120,6 +120,9 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
 
 // write(2) all of a buffer from a forked child (async-signal-safe; waits out EAGAIN with poll).
 bool ChildWriteAll(int fd, const uint8_t* p, size_t len);
+// In a forked child: unblock nothing but `signo` and wait for it (sigwait); one already
+// pending is taken at once.
+void ChildAwaitSignal(int signo);
 
 void InitMap(Napi::Env env, Napi::Object exports);
 void InitShm(Napi::Env env, Napi::Object exports);

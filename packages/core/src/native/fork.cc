@@ -503,6 +503,16 @@ static Napi::Value ProbeAccess(const Napi::CallbackInfo& info) {
 
 // ---- forkSignalReader ------------------------------------------------------------------------
 
+void ChildAwaitSignal(int signo) {
+  sigset_t wait;
+  sigemptyset(&wait);
+  sigaddset(&wait, signo);
+  sigprocmask(SIG_SETMASK, &wait, nullptr);  // only the wake-up signal stays blocked (and pending)
+  int got = 0;
+  while (sigwait(&wait, &got) != 0) {
+  }
+}
+
 bool ChildWriteAll(int fd, const uint8_t* p, size_t len) {
   while (len > 0) {
     ssize_t n = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
@@ -533,13 +543,7 @@ struct ReaderArgs {
 
 void ReaderBody(void* arg) {
   const ReaderArgs* a = static_cast<const ReaderArgs*>(arg);
-  sigset_t wait;
-  sigemptyset(&wait);
-  sigaddset(&wait, a->signo);
-  sigprocmask(SIG_SETMASK, &wait, nullptr);  // only the wake-up signal stays blocked (and pending)
-  int got = 0;
-  while (sigwait(&wait, &got) != 0) {
-  }
+  ChildAwaitSignal(a->signo);
   uint64_t len = __atomic_load_n(reinterpret_cast<uint64_t*>(a->base), __ATOMIC_ACQUIRE);
   if (len > a->capacity) len = a->capacity;
   bool ok = ChildWriteAll(a->outFd, a->base + 16, len);

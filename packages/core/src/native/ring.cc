@@ -87,13 +87,7 @@ struct RingChildArgs {
 // reportFd open; see forkRingWriter below).
 void RingChildBody(void* arg) {
   const RingChildArgs* a = static_cast<const RingChildArgs*>(arg);
-  sigset_t wait;
-  sigemptyset(&wait);
-  sigaddset(&wait, a->signo);
-  sigprocmask(SIG_SETMASK, &wait, nullptr);  // only the wake-up signal stays blocked
-  int got = 0;
-  while (sigwait(&wait, &got) != 0) {
-  }
+  ChildAwaitSignal(a->signo);
   // A pipe that holds more than the default 64 KiB means fewer sleeps and wake-ups on both
   // of its ends; best effort (the kernel may refuse more than a user's share).
   struct stat st;
