@@ -3,7 +3,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openMapping, readSmaps } from '../src/index.js';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-populate-');
 afterAll(() => tmp.cleanup());

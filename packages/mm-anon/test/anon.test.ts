@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forkSignalReader, mapAnonymous, waitChild, RING_HEADER, SIGNAL_READER_HEADER } from '@mm/core';
 import { closeInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
-import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
+import { haveCommand, tempDir } from '@mm/testkit';
 import { procState } from './helpers.js';
 
 /** Reads whatever a non-blocking fd holds right now into `out` (stops at EAGAIN or end of input). */

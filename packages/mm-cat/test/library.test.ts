@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, fstatSync } from 'nod
 import { join } from 'node:path';
 import { catFd, catFile, catFiles, choosePath, describeMapping, isPseudoFile, runExperiment, wantsExperiment } from '../src/index.js';
 import { readMaps } from '@mm/core';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-cat-lib-');
 const at = (n: string): string => join(tmp.path, n);

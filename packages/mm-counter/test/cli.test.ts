@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, tempDir } from '@mm/testkit';
 import { futexWake, openMapping } from '@mm/core';
 
 const tmp = tempDir('mm-counter-cli-');

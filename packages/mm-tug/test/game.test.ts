@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, binPath, haveCommand, runBash, runBin, shmObjects, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { binDir, binPath, haveCommand, runBash, runBin, shmObjects, tempDir, uniqueShmName } from '@mm/testkit';
 import type { GameResult } from '../src/display.js';
 import { futexWake, openShmMapping } from '@mm/core';
 import { GameView, LAYOUT_SIZE, OFFSET, Status } from '../src/layout.js';

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeLaunchers } from '../launchers.mjs';
+import { repoRoot, writeLaunchers } from './launchers.mjs';
 
 export interface RunResult {
   code: number | null;
@@ -100,7 +100,7 @@ export function haveCommand(cmd: string, why = ''): boolean {
   return ok;
 }
 
-const packagesDir = new URL('../../packages/', import.meta.url).pathname;
+const packagesDir = join(repoRoot, 'packages');
 
 /** Absolute path of a tool's built CLI (`packages/NAME/dist/cli.js`). */
 export function binPath(tool: string): string {
