@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestContext } from 'vitest';
 import { repoRoot, writeLaunchers } from './launchers.mjs';
 
 export interface RunResult {
@@ -93,11 +94,29 @@ export function shmObjects(prefix: string): string[] {
   return readdirSync('/dev/shm').filter((n) => n.startsWith(prefix));
 }
 
+function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
 /** True if `cmd` is on PATH; otherwise prints why the caller will skip. */
 export function haveCommand(cmd: string, why = ''): boolean {
-  const ok = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const ok = onPath(cmd);
   if (!ok) console.warn(`skipping${why ? ' ' + why : ''}: '${cmd}' is not installed`);
   return ok;
+}
+
+/**
+ * Skips the running test unless `cmd` is on PATH, printing the reason (`WHY: 'CMD' is not
+ * installed`, also the skip note), so a missing tool never passes as green.
+ */
+export function skipWithout(ctx: Pick<TestContext, 'skip'>, cmd: string, why: string): void {
+  if (!onPath(cmd)) skipTest(ctx, `${why}: '${cmd}' is not installed`);
+}
+
+/** Skips the running test, printing the reason (vitest's default reporter does not show skip notes). */
+export function skipTest(ctx: Pick<TestContext, 'skip'>, reason: string): never {
+  console.warn(`skipping ${reason}`);
+  return ctx.skip(reason);
 }
 
 const packagesDir = join(repoRoot, 'packages');
