@@ -1,1 +1,1 @@
-export { default } from '../../tools/testkit/vitest.js';
+export { default } from '@mm/testkit/vitest';

@@ -6,7 +6,7 @@
 // never pass or fail on a time.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { writeLaunchers } from '../launchers.mjs';
+import { writeLaunchers } from '@mm/testkit/launchers';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { binDir, runBash, tempDir, haveCommand, type RunResult } from '../testkit/index.js';
+import { binDir, runBash, tempDir, haveCommand, type RunResult } from '@mm/testkit';
 
 const TOOLS = ['mm-cat', 'mm-db', 'mm-counter', 'mm-maps', 'mm-anon', 'mm-shm', 'mm-tug'] as const;
 const bins = binDir();

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { uniqueShmName } from '../testkit/index.js';
+import { uniqueShmName } from '@mm/testkit';
 
 export type Job = [tool: string, args: string[], input: string | undefined, check: (stdout: string) => void];
 

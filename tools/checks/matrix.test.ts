@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, inject } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, uniqueShmName, childEnv, shmObjects } from '../testkit/index.js';
+import { tempDir, uniqueShmName, childEnv, shmObjects } from '@mm/testkit';
 import { jobs } from './jobs.js';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { describe, it, expect, inject, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shmObjects, uniqueShmName, childEnv, tempDir } from '../testkit/index.js';
+import { shmObjects, uniqueShmName, childEnv, tempDir } from '@mm/testkit';
 import { jobs } from './jobs.js';
 
 const root = new URL('../..', import.meta.url).pathname;

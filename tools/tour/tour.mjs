@@ -6,7 +6,7 @@
 // It builds first (Nx, cached), quietly: the build's output is shown only if the build fails.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, mkdirSync, symlinkSync } from 'node:fs';
-import { writeLaunchers } from '../launchers.mjs';
+import { writeLaunchers } from '@mm/testkit/launchers';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

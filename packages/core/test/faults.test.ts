@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, truncateSync, statSync, ftruncateSync, clo
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openMapping, mapAnonymous, openShmMapping, shmOpen, shmUnlink, incrementLoop, pageSize, isSystemError } from '../src/index.js';
-import { tempDir, runCommand, errorCode } from '../../../tools/testkit/index.js';
+import { tempDir, runCommand, errorCode } from '@mm/testkit';
 
 const tmp = tempDir('mm-core-faults-');
 afterAll(() => tmp.cleanup());

@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapAnonymous, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, writeAll, readSome } from '../src/index.js';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-fork-');
 afterAll(() => tmp.cleanup());

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openMapping, mapAnonymous, futexWait, futexWaitAsync, futexWake, futexPendingWaits, shmUnlink, openShmMapping } from '../src/index.js';
-import { tempDir, runCommand, uniqueShmName, haveCommand, errorCode } from '../../../tools/testkit/index.js';
+import { tempDir, runCommand, uniqueShmName, haveCommand, errorCode } from '@mm/testkit';
 
 const tmp = tempDir('mm-futex-');
 const core = new URL('../dist/index.js', import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, writeSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { growPipe } from '../src/index.js';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-pipe-');
 afterAll(() => tmp.cleanup());

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { tempDir, uniqueShmName } from '@mm/testkit';
 import { fileTarget, findHolders, shmOpen, shmTarget, shmUnlink, type Holder } from '../src/index.js';
 
 const core = new URL('../dist/index.js', import.meta.url).href;

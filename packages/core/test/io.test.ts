@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { seek, reopenFd } from '../src/index.js';
-import { tempDir, runBash, errorCode } from '../../../tools/testkit/index.js';
+import { tempDir, runBash, errorCode } from '@mm/testkit';
 
 describe('seek and reopenFd', () => {
   const tmp = tempDir('mm-io-');

@@ -24,7 +24,7 @@ import {
   SHM_DIR,
 } from '../src/index.js';
 import { binding } from '../src/native.js';
-import { errorCode, runCommand, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { errorCode, runCommand, tempDir, uniqueShmName } from '@mm/testkit';
 
 const tmp = tempDir('mm-native-safety-');
 afterAll(() => tmp.cleanup());

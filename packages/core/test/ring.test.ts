@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSlotRing, fillSlots, forkRingWriter, stopSlotRing, waitChild, RING_HEADER, RING_MAX_SLOTS } from '../src/index.js';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-ring-');
 afterAll(() => tmp.cleanup());

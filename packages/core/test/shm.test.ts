@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync, statSync, existsSync, closeSync } from 'node:fs';
 import { shmOpen, shmUnlink, shmList, shmStat, openShmMapping, validateShmName, SHM_DIR } from '../src/index.js';
-import { uniqueShmName, shmObjects, errorCode } from '../../../tools/testkit/index.js';
+import { uniqueShmName, shmObjects, errorCode } from '@mm/testkit';
 
 const prefix = `mmcore_${process.pid}`;
 afterEach(() => {

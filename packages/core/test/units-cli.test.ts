@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSize, parseCount, formatBytes } from '../src/index.js';
-import { tempDir, runCommand, runBash } from '../../../tools/testkit/index.js';
+import { tempDir, runCommand, runBash } from '@mm/testkit';
 
 describe('number parsing', () => {
   it('sizes are binary like head -c; counts decimal', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir, runCommand } from '../../../tools/testkit/index.js';
+import { tempDir, runCommand } from '@mm/testkit';
 
 const tmp = tempDir('mm-core-workers-');
 afterAll(() => tmp.cleanup());

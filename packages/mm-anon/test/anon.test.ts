@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forkSignalReader, mapAnonymous, waitChild, RING_HEADER, SIGNAL_READER_HEADER } from '@mm/core';
 import { closeInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
-import { haveCommand, tempDir } from '../../../tools/testkit/index.js';
+import { haveCommand, skipWithout, tempDir } from '@mm/testkit';
 import { procState } from './helpers.js';
 
 /** Reads whatever a non-blocking fd holds right now into `out` (stops at EAGAIN or end of input). */
@@ -138,8 +138,8 @@ describe('shareThroughFork', () => {
     expect(await siblingExit).toBe(7);
   });
 
-  it('the event loop runs while the child is waited for: the child only finishes because a timer drains its pipe', async () => {
-    if (!haveCommand('mkfifo', 'the FIFO test')) return;
+  it('the event loop runs while the child is waited for: the child only finishes because a timer drains its pipe', async (ctx) => {
+    skipWithout(ctx, 'mkfifo', 'the FIFO test');
     const fifo = join(tmp.path, `fifo-${n++}`);
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     // Reader first (non-blocking open succeeds without a writer), then the child's end.

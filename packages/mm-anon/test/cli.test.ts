@@ -1,10 +1,9 @@
 // End-to-end: the built `mm-anon` bin, as a user runs it.
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
 import { procState } from './helpers.js';
 
 const bin = binPath('mm-anon');
@@ -358,6 +357,21 @@ describe('bad input fails before any fork, exit 1', () => {
   });
 });
 
-it('keeps no temp files behind (the report file is unlinked as soon as it is made)', () => {
-  expect(readdirSync(tmpdir()).filter((n) => n.startsWith('.mm-anon-report-'))).toEqual([]);
+it('keeps no temp files behind (the report file is unlinked as soon as it is made)', async () => {
+  // A TMPDIR of its own, looked at while mm-anon runs: the report file is open (its
+  // descriptor names it, deleted), yet the directory is already empty, and stays so.
+  const dir = tempDir('mm-anon-tmpdir-');
+  try {
+    const r = await runBash(
+      `mm-anon --delay 1000 poem.txt > out.txt & p=$!
+       for i in $(seq 250); do ls -l /proc/$p/fd 2>/dev/null | grep -q mm-anon-report && break; sleep 0.02; done
+       ls -l /proc/$p/fd | grep -o "$TMPDIR/\.mm-anon-report-[^ ]* (deleted)" | sed -E 's|.*/(\\.mm-anon-report)-[0-9a-z-]+ |\\1 |'
+       ls -A "$TMPDIR"; echo --; wait $p; echo "exit $?"; ls -A "$TMPDIR"; cmp out.txt poem.txt && echo same`,
+      { cwd: tmp.path, env: { ...launchers.env, TMPDIR: dir.path } },
+    );
+    expect(r.stderr.toString()).toBe('');
+    expect(r.stdout.toString()).toBe('.mm-anon-report (deleted)\n--\nexit 0\nsame\n');
+  } finally {
+    dir.cleanup();
+  }
 });

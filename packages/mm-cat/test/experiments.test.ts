@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pageSize } from '@mm/core';
-import { binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
 
 const bin = binPath('mm-cat');
 const tmp = tempDir('mm-cat-exp-');

@@ -1,11 +1,11 @@
 // The library API without spawning the CLI: which path each input takes, the bytes that land
 // in an output file, per-input errors versus output errors, and experiment outcomes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync, readFileSync, writeFileSync, fstatSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, truncateSync, writeFileSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { catFd, catFile, catFiles, choosePath, describeMapping, isPseudoFile, runExperiment, wantsExperiment } from '../src/index.js';
 import { readMaps } from '@mm/core';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-cat-lib-');
 const at = (n: string): string => join(tmp.path, n);
@@ -83,6 +83,26 @@ describe('copying', () => {
     expect(populated.equals(big)).toBe(true);
     expect(plain.equals(big)).toBe(true);
     expect(ranged.equals(big.subarray(4095, 4095 + 4098))).toBe(true);
+  });
+
+  it('a sparse file through small windows: a hole over many windows, data at a window start, a 4-byte last window', () => {
+    // The 5 GiB case (data at 4 GiB, the file's end 4 bytes past 5 GiB, 32 MiB windows) in
+    // one-page windows: the same window boundaries in 1.25 MiB instead of 5 GiB.
+    const win = 4096;
+    const f = at('sparse');
+    writeFileSync(f, 'head');
+    truncateSync(f, 256 * win);
+    appendFileSync(f, 'at 256 w');
+    truncateSync(f, 320 * win);
+    appendFileSync(f, 'tail');
+    const expected = Buffer.alloc(320 * win + 4);
+    expected.write('head', 0);
+    expected.write('at 256 w', 256 * win);
+    expected.write('tail', 320 * win);
+    const all = withOutput((out) => expect(catFile(f, { out, windowSize: win })).toEqual({ path: 'mapped', bytes: expected.length }));
+    expect(all.equals(expected)).toBe(true);
+    expect(withOutput((out) => catFile(f, { out, windowSize: win, offset: 256 * win, length: 8 })).toString()).toBe('at 256 w');
+    expect(withOutput((out) => catFile(f, { out, windowSize: win, offset: 320 * win })).toString()).toBe('tail');
   });
 
   it('reads what was appended after the size fstat reported', () => {

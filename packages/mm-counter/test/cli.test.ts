@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, haveCommand, runBash, runBin, skipTest, skipWithout, tempDir } from '@mm/testkit';
 import { futexWake, openMapping } from '@mm/core';
 
 const tmp = tempDir('mm-counter-cli-');
@@ -263,8 +263,8 @@ describe('interrupted runs', () => {
     expect(statSync(f).size).toBe(0);
   });
 
-  it('shows a progress bar on a terminal for a long run, never into a pipe or with NO_COLOR', async () => {
-    if (!haveCommand('script', 'the progress bar test (needs a pseudo-terminal)')) return;
+  it('shows a progress bar on a terminal for a long run, never into a pipe or with NO_COLOR', async (ctx) => {
+    skipWithout(ctx, 'script', 'the progress bar test (needs a pseudo-terminal)');
     const f = fresh();
     const env = { ...bins.env, NO_COLOR: undefined, TERM: 'xterm' };
     const tty = await runCommandInTty(`mm-counter ${f} -n 3e9`, env);
@@ -291,8 +291,8 @@ describe('side by side with a C program', () => {
     expect(r.status).toBe(0);
   });
 
-  it('C __atomic_fetch_add and mm-counter --sync atomic on one file at the same time lose nothing', async () => {
-    if (!cref) return;
+  it('C __atomic_fetch_add and mm-counter --sync atomic on one file at the same time lose nothing', async (ctx) => {
+    if (!cref) return skipTest(ctx, "the C interop test: 'cc' is not installed");
     for (const width of ['32', '64']) {
       const f = fresh();
       const type = width === '64' ? 'd8' : 'd4';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Counter, openCounter, readCounter, parseCounterValue, checkCounterValue, wrapTo, jsonLine } from '../src/index.js';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-counter-lib-');
 afterAll(() => tmp.cleanup());

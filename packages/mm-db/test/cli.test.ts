@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll, beforeEach } from 'vitest';
 import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBin, runBash, runCommand, binPath, binDir, tempDir, haveCommand, type RunResult } from '../../../tools/testkit/index.js';
+import { runBin, runBash, runCommand, binPath, binDir, tempDir, haveCommand, type RunResult } from '@mm/testkit';
 
 const tmp = tempDir('mm-db-cli-');
 const bins = binDir();

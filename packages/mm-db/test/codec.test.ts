@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBin, binPath, tempDir } from '../../../tools/testkit/index.js';
+import { runBin, binPath, tempDir } from '@mm/testkit';
 import { openDatabase, layoutSchema, parseCompactSchema, ValueError, formatFloat, parseFieldText } from '../src/index.js';
 
 const tmp = tempDir('mm-db-codec-');

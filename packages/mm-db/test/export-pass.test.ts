@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSmaps } from '@mm/core';
-import { runBash, tempDir, binDir } from '../../../tools/testkit/index.js';
+import { runBash, tempDir, binDir } from '@mm/testkit';
 import { layoutSchema, openDatabase, parseCompactSchema, RecordWriter, PASS_BLOCK } from '../src/index.js';
 
 const tmp = tempDir('mm-db-pass-');

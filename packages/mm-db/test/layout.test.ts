@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand, runBin, binPath, tempDir, haveCommand } from '../../../tools/testkit/index.js';
+import { runCommand, runBin, binPath, tempDir, haveCommand } from '@mm/testkit';
 import { layoutSchema, parseCompactSchema, parseCStruct, PERSON_SCHEMA, SchemaError, formatCStruct, type SchemaSpec } from '../src/index.js';
 
 const tmp = tempDir('mm-db-layout-');

@@ -3,7 +3,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBin, binPath, tempDir } from '../../../tools/testkit/index.js';
+import { runBin, binPath, tempDir } from '@mm/testkit';
 import { encodeRecords, layoutSchema, parseCompactSchema, openDatabase, RecordWriter, parseCsv, ValueError, PERSON_SCHEMA, type LineFormat } from '../src/index.js';
 
 const tmp = tempDir('mm-db-lib-');

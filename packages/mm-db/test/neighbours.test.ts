@@ -3,7 +3,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBash, runBin, binPath, binDir, tempDir } from '../../../tools/testkit/index.js';
+import { runBash, runBin, binPath, binDir, tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-db-neighbours-');
 const bins = binDir();

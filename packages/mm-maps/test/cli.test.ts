@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, runBash, runBin, runCommand, skipWithout, tempDir } from '@mm/testkit';
 import { procLines, quietSleeper } from './helpers.js';
 
 const bin = binPath('mm-maps');
@@ -103,8 +103,8 @@ describe('own view: mm-maps FILE...', () => {
     expect(lines(r.stdout).filter((l) => l.endsWith('  <- FILE')).map((l) => l.slice(l.indexOf('/')))).toEqual([`${ok}  <- FILE`]);
   });
 
-  it('--wait: pidof finds it, another process sees the FILE, a deleted FILE shows as deleted, SIGTERM ends it with 0', async () => {
-    if (!haveCommand('pidof', 'the pidof check of mm-maps --wait')) return;
+  it('--wait: pidof finds it, another process sees the FILE, a deleted FILE shows as deleted, SIGTERM ends it with 0', async (ctx) => {
+    skipWithout(ctx, 'pidof', 'the pidof check of mm-maps --wait');
     const f = join(tmp.path, 'waited on.txt');
     writeFileSync(f, 'z'.repeat(6000));
     const script = `
@@ -200,7 +200,7 @@ describe('-p PID: another process', () => {
     expect(parts.reduce((s, o) => s + (o.size as number), 0)).toBe(total);
   });
 
-  it('-x totals equal pmap -x (Kbytes, RSS, Dirty); per-row JSON adds up to them', async () => {
+  it('-x totals equal pmap -x (Kbytes, RSS, Dirty); per-row JSON adds up to them', async (ctx) => {
     const pid = String(sleeper.pid);
     /** [Kbytes, Rss, Shared_Dirty + Private_Dirty] from the totals line of `mm-maps -x`. */
     const ours = async (): Promise<number[]> => {
@@ -218,7 +218,7 @@ describe('-p PID: another process', () => {
     const sum = (k: string) => json.reduce((s, o) => s + (o[k] as number), 0) / 1024;
     expect([sum('size'), sum('rss'), sum('sharedDirty') + sum('privateDirty')]).toEqual(before);
     expect(json[0]!.vmFlags).toContain('rd');
-    if (!haveCommand('pmap', 'the comparison of -x totals with pmap -x')) return;
+    skipWithout(ctx, 'pmap', 'the comparison of -x totals with pmap -x (the JSON sums above were checked)');
     // The sleeper is quiet, but the kernel may still reclaim a page under memory pressure:
     // compare with pmap only across a window in which our own two readings agree.
     for (let attempt = 1; ; attempt++) {

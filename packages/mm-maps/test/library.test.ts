@@ -4,7 +4,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapAnonymous, openMapping, parseMapsLine } from '@mm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../tools/testkit/index.js';
+import { tempDir } from '@mm/testkit';
 import { classifyMapping, formatRow, parseKinds, parsePerms, permsMatch, readView, splitRaw, summarize, viewFromBytes, FilterError } from '../src/index.js';
 
 let tmp: ReturnType<typeof tempDir>;

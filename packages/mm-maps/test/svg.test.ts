@@ -5,7 +5,7 @@ import { closeSync, ftruncateSync, openSync, readFileSync, readlinkSync, rmSync,
 import { join } from 'node:path';
 import { formatBytes, mappingKind, parseMaps, codeFiles } from '@mm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, runBin, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { binPath, runBin, tempDir, uniqueShmName } from '@mm/testkit';
 import { FILE_OUTLINE, KIND_COLOURS, summaryGroup } from '../src/index.js';
 import { colourCounts, decodePng, dumpDom, findChromium, screenshot } from './chromium.js';
 import { procLines, quietSleeper } from './helpers.js';

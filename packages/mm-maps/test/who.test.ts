@@ -6,7 +6,7 @@ import { chmodSync, closeSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { shmUnlink } from '@mm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asNobody, binPath, haveCommand, runBin, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { asNobody, binPath, haveCommand, runBin, tempDir, uniqueShmName } from '@mm/testkit';
 import { mapper } from './helpers.js';
 
 const bin = binPath('mm-maps');

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { asNobody, runCommand } from '../../../tools/testkit/index.js';
+import { asNobody, runCommand } from '@mm/testkit';
 import { BIN, shm, shmNames } from './helpers.js';
 
 const { name: newName } = shmNames('attach');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { asNobody, binDir, haveCommand, runBash, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, haveCommand, runBash, runCommand, tempDir } from '@mm/testkit';
 import { BIN, patternBytes, shm, shmNames } from './helpers.js';
 
 const { name: newName } = shmNames('cli');

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveCommand, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { haveCommand, runCommand, tempDir } from '@mm/testkit';
 import { formatStat, formatTable, octalMode, parseMode, symbolicMode, toRecord, userName } from '../src/format.js';
 
 const tmp = tempDir();

@@ -2,7 +2,7 @@
 // suite, and a check that a suite leaves nothing behind in /dev/shm.
 import { afterEach, beforeEach, expect } from 'vitest';
 import { rmSync } from 'node:fs';
-import { binPath, runBin, shmObjects, uniqueShmName, type RunOptions, type RunResult } from '../../../tools/testkit/index.js';
+import { binPath, runBin, shmObjects, uniqueShmName, type RunOptions, type RunResult } from '@mm/testkit';
 
 export const BIN = binPath('mm-shm');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hexDump, hexDumpLines } from '../src/hexdump.js';
-import { haveCommand, runCommand } from '../../../tools/testkit/index.js';
+import { haveCommand, runCommand } from '@mm/testkit';
 import { patternBytes } from './helpers.js';
 
 const hasXxd = haveCommand('xxd', 'comparing the hex dump with xxd');

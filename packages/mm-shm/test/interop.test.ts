@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveCommand, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { haveCommand, runCommand, tempDir } from '@mm/testkit';
 import { patternBytes, shm, shmNames } from './helpers.js';
 
 const { name: newName } = shmNames('interop');

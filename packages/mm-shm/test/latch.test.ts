@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFileSync, truncateSync } from 'node:fs';
 import { futexWake } from '@mm/core';
-import { binDir, runBash } from '../../../tools/testkit/index.js';
+import { binDir, runBash } from '@mm/testkit';
 import { openWord } from '../src/latch.js';
 import { BIN, shm, shmNames } from './helpers.js';
 

@@ -2,7 +2,7 @@
 // edges, into a pipe (which it grows) and into a file, with --offset/--length crossing an edge.
 import { describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
-import { runBash } from '../../../tools/testkit/index.js';
+import { runBash } from '@mm/testkit';
 import { READ_WINDOW } from '../src/index.js';
 import { BIN, patternBytes, shm, shmNames } from './helpers.js';
 

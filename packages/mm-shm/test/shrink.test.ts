@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { ftruncateSync, closeSync } from 'node:fs';
 import { openMapping, shmOpen, shmUnlink, pageSize } from '@mm/core';
-import { uniqueShmName } from '../../../tools/testkit/index.js';
+import { uniqueShmName } from '@mm/testkit';
 
 describe('a mapping of an object, as mm-shm write and the arbiter make it', () => {
   it('names the object and its new size once a page vanished under the mapping', () => {

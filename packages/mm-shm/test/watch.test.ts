@@ -7,7 +7,7 @@ import { createObject, writeObject } from '../src/objects.js';
 import { watchObject } from '../src/watch.js';
 import { hexDump } from '../src/hexdump.js';
 import { shmUnlink } from '@mm/core';
-import { haveCommand, runBash, tempDir } from '../../../tools/testkit/index.js';
+import { haveCommand, runBash, tempDir } from '@mm/testkit';
 import { BIN, shm, shmNames } from './helpers.js';
 
 const { name: newName } = shmNames('watch');

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, binPath, haveCommand, runBash, runBin, shmObjects, tempDir, uniqueShmName } from '../../../tools/testkit/index.js';
+import { binDir, binPath, runBash, runBin, shmObjects, skipWithout, tempDir, uniqueShmName } from '@mm/testkit';
 import type { GameResult } from '../src/display.js';
 import { futexWake, openShmMapping } from '@mm/core';
 import { GameView, LAYOUT_SIZE, OFFSET, Status } from '../src/layout.js';
@@ -109,8 +109,8 @@ describe('demo', () => {
     expect(Number(res.position)).toBe(Number(res['right-left']));
   });
 
-  it('on a terminal: the rope is redrawn in place, then the result', async () => {
-    if (!haveCommand('script', 'the TTY display test')) return;
+  it('on a terminal: the rope is redrawn in place, then the result', async (ctx) => {
+    skipWithout(ctx, 'script', 'the TTY display test');
     const name = gameName();
     const cmd = `${process.execPath} ${bin} demo --sync atomic --name ${name} --limit 1M --interval 10`;
     const r = await runBash(`script -qec '${cmd}' /dev/null`, { env: { TERM: 'xterm' } });

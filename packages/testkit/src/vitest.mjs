@@ -1,3 +1,4 @@
+// Plain JavaScript: vitest loads the config files through Node, which does not import TypeScript from a dependency.
 import { defineConfig } from 'vitest/config';
 
 // One vitest setup for every package: tests spawn real processes, so give them time, and

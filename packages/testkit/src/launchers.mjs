@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root directory. */
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Writes one launcher per tool in packages/ into `dir` (created if needed); returns `dir`. */
 export function writeLaunchers(dir) {

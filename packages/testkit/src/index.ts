@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeLaunchers } from '../launchers.mjs';
+import type { TestContext } from 'vitest';
+import { repoRoot, writeLaunchers } from './launchers.mjs';
 
 export interface RunResult {
   code: number | null;
@@ -93,14 +94,32 @@ export function shmObjects(prefix: string): string[] {
   return readdirSync('/dev/shm').filter((n) => n.startsWith(prefix));
 }
 
+function onPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
 /** True if `cmd` is on PATH; otherwise prints why the caller will skip. */
 export function haveCommand(cmd: string, why = ''): boolean {
-  const ok = spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const ok = onPath(cmd);
   if (!ok) console.warn(`skipping${why ? ' ' + why : ''}: '${cmd}' is not installed`);
   return ok;
 }
 
-const packagesDir = new URL('../../packages/', import.meta.url).pathname;
+/**
+ * Skips the running test unless `cmd` is on PATH, printing the reason (`WHY: 'CMD' is not
+ * installed`, also the skip note), so a missing tool never passes as green.
+ */
+export function skipWithout(ctx: Pick<TestContext, 'skip'>, cmd: string, why: string): void {
+  if (!onPath(cmd)) skipTest(ctx, `${why}: '${cmd}' is not installed`);
+}
+
+/** Skips the running test, printing the reason (vitest's default reporter does not show skip notes). */
+export function skipTest(ctx: Pick<TestContext, 'skip'>, reason: string): never {
+  console.warn(`skipping ${reason}`);
+  return ctx.skip(reason);
+}
+
+const packagesDir = join(repoRoot, 'packages');
 
 /** Absolute path of a tool's built CLI (`packages/NAME/dist/cli.js`). */
 export function binPath(tool: string): string {
