@@ -11,12 +11,12 @@ export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js
 export { writeAll, readSome, openFile, flock, allocate, growPipe, seek, reopenFd } from './io.js';
 export { checkFd, checkPid, checkMode } from './checks.js';
 export type { LockKind } from './io.js';
-export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber, SIGNAL_READER_HEADER } from './fork.js';
-export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions } from './fork.js';
+export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber } from './fork.js';
+export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions, PayloadLayout } from './fork.js';
 export { createSlotRing, forkRingWriter, fillSlots, stopSlotRing, slotRingWriteError, RING_HEADER, RING_MAX_SLOTS } from './ring.js';
 export type { SlotRing, SlotRingOptions, RingWriterOptions, FillResult, FillOptions } from './ring.js';
-export { incrementLoop, pullLoop } from './loops.js';
-export type { IncrementOptions, PullOptions } from './loops.js';
+export { incrementLoop, addUntilStop } from './loops.js';
+export type { IncrementOptions, AddUntilStopOptions } from './loops.js';
 export { futexWait, futexWaitAsync, futexWake, futexPendingWaits } from './futex.js';
 export type { FutexWaitResult, FutexWaitOptions, FutexWaitAsyncOptions } from './futex.js';
 export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, readMapsText, readProcBytes, mappingKind, codeFiles, processExe, findMapping } from './procmaps.js';

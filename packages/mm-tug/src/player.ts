@@ -1,7 +1,7 @@
 // A player: attach to the arbiter's object, take a side, wait for the start (asleep on the
 // state word's futex), pull the rope in native chunks until the stop flag is up, publish the
 // final count.
-import { futexWait, futexWaitAsync, openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
+import { futexWait, futexWaitAsync, openShmMapping, addUntilStop, isSystemError, type Mapping } from '@mm/core';
 import { notAnObject } from './object-kind.js';
 import { ToolError } from '@mm/core/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, Result, SIDE_OFFSET, State, Status, type Side, type SyncMode } from './layout.js';
@@ -212,7 +212,7 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
     let outcome: Outcome | undefined;
     for (;;) {
       const t0 = process.hrtime.bigint();
-      const n = pullLoop(mapping, { positionOffset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max });
+      const n = addUntilStop(mapping, { offset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max });
       const ns = Number(process.hrtime.bigint() - t0);
       intact();
       pulls += n;
