@@ -21,9 +21,8 @@ export { futexWait, futexWaitAsync, futexWake, futexPendingWaits } from './futex
 export type { FutexWaitResult, FutexWaitOptions, FutexWaitAsyncOptions } from './futex.js';
 export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, readMapsText, readProcBytes, mappingKind, codeFiles, processExe, findMapping } from './procmaps.js';
 export type { MapsEntry, SmapsEntry, MappingKind } from './procmaps.js';
-export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
 export { MmError, isSystemError, systemError, errnoName, fromNodeError } from './errors.js';
 export type { SystemError } from './errors.js';
 export { fileTarget, shmTarget, findHolders } from './holders.js';
 export type { HolderTarget, HeldMapping, HeldFd, Holder, HolderScan, FindHoldersOptions } from './holders.js';
-export { decodeBytes, encodeBytes, hasRawBytes, escapeText } from './text.js';
+export { decodeBytes, encodeBytes, hasRawBytes } from './text.js';

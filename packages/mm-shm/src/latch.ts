@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { fromNodeError, futexWaitAsync, futexWake, isSystemError, MmError, openMapping, shmOpen } from '@mm/core';
 import type { Mapping } from '@mm/core';
-import { UsageError } from '@mm/core/cli';
+import { UsageError } from '@mm/cli';
 
 /** Parses a word value: a decimal integer (signed or unsigned) or 0x hex that fits 32 bits; returned as a signed int32. */
 export function parseWordValue(text: string, what = 'value'): number {

@@ -2,10 +2,10 @@
 // watches the rope, calls the winner at ±limit, stops the players, reports, unlinks.
 import { futexWake, openShmMapping, shmUnlink, isSystemError, type Mapping } from '@mm/core';
 import { notAnObject } from './object-kind.js';
-import { ToolError, warn } from '@mm/core/cli';
+import { processAlive, ToolError, warn } from '@mm/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, REASON, Result, SIDES, SIDE_OFFSET, State, Status, SyncCode, type ResultCode, type Side, type SyncMode } from './layout.js';
 import { plainLine, resultLine, resultText, ttyLine, type GameResult, type Snapshot } from './display.js';
-import { processAlive, sleep } from './process.js';
+import { sleep } from './process.js';
 
 /** How the arbiter shows the game. */
 export type DisplayMode = 'tty' | 'plain' | 'json';
