@@ -300,7 +300,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
   }
 }
 
-/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see the CLI kit). */
+/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see @mm/cli's stdio.ts). */
 function writeOnly(fd: number): boolean {
   try {
     const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));

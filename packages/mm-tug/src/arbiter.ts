@@ -94,7 +94,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
   // Another process may shrink the object (truncate -s 0 /dev/shm/NAME): its words then
   // read as zeros here. Checked on every turn of every loop; the game ends with the message.
   const intact = (): void => mapping.check('the game was on');
-  // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
+  // If the process exits under us (e.g. stdout's reader went away and @mm/cli's runCli exits
   // with 141), still end the game for the players and remove the object.
   const onExit = (): void => {
     if (view.state() !== State.over) {
