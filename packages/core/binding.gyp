@@ -16,7 +16,7 @@
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
-      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "cflags_cc": ["-std=c++17", "-O2", "-falign-loops=32", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]
 }

@@ -110,6 +110,11 @@ describe('@mm/core packed and installed alone, as a library', () => {
     expect(existsSync(join(core, 'binding.gyp'))).toBe(true);
     expect(readdirSync(join(core, 'src', 'native')).filter((f) => f.endsWith('.cc')).length).toBeGreaterThan(3);
     expect(existsSync(join(core, 'build'))).toBe(false);
+    // A library for anyone who needs mmap: no command-line parser comes with it.
+    const manifest = JSON.parse(readFileSync(join(core, 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['node-addon-api', 'node-gyp-build']);
+    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './package.json']);
+    expect(existsSync(join(core, 'node_modules', 'commander'))).toBe(false);
     const which = run('node', ['-e', `console.log(require(${JSON.stringify(join(core, 'node_modules', 'node-gyp-build'))}).path(${JSON.stringify(core)}))`]);
     expect(which.stdout.trim()).toBe(join(core, 'prebuilds', 'linux-x64', '@mm+core.node'));
     const f = join(work, 'core-smoke.bin');

@@ -1,8 +1,8 @@
 // Global set-up of the workspace checks: `npm pack` every package once, then install each
 // tool's tarball ALONE into its own empty global prefix, with its own empty npm cache,
 // --offline, and only `node` and `sh` on PATH (tools/packing.mjs). @mm/core's tarball is
-// installed alone too, with no compiler; it is a library with real dependencies (commander,
-// node-gyp-build, node-addon-api), which npm takes from its cache when it can and the
+// installed alone too, with no compiler; it is a library with real dependencies
+// (node-gyp-build, node-addon-api; nothing for command lines), which npm takes from its cache when it can and the
 // registry otherwise. The checks read where everything went through inject('packed').
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

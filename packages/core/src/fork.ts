@@ -86,11 +86,19 @@ export async function probeAccess(mapping: Mapping, options: ProbeOptions): Prom
   return { ...exitOf(r), ok: r.code === 0, value: r.code === 0 ? r.value : null };
 }
 
-/** Bytes at the start of a mapping used by {@link forkSignalReader} for the payload length. */
-export const SIGNAL_READER_HEADER = 16;
+/**
+ * Where a payload lies in a mapping, for {@link forkSignalReader} and
+ * {@link writeSignalPayload}: the caller chooses the layout.
+ */
+export interface PayloadLayout {
+  /** Byte offset of the payload's length, a native uint64 (a multiple of 8). Default 0. */
+  lengthOffset?: number;
+  /** Byte offset of the payload's first byte; the payload may run to the mapping's end. Default 8. */
+  dataOffset?: number;
+}
 
 /** Options of {@link forkSignalReader}. */
-export interface SignalReaderOptions {
+export interface SignalReaderOptions extends PayloadLayout {
   /** Signal the child waits for with sigwait. Default SIGUSR1. */
   signal?: string | number;
   /** Where the child writes the payload. Default 1 (stdout). */
@@ -99,12 +107,24 @@ export interface SignalReaderOptions {
   reportFd?: number;
 }
 
+function layoutOf(mapping: Mapping, layout: PayloadLayout): { lengthOffset: number; dataOffset: number } {
+  const lengthOffset = layout.lengthOffset ?? 0;
+  const dataOffset = layout.dataOffset ?? 8;
+  if (!Number.isSafeInteger(lengthOffset) || lengthOffset < 0 || lengthOffset % 8 !== 0 || lengthOffset + 8 > mapping.length) {
+    throw new MmError('ERR_OUT_OF_RANGE', `lengthOffset must be a multiple of 8 with its 8 bytes inside the mapping (got ${String(lengthOffset)})`);
+  }
+  if (!Number.isSafeInteger(dataOffset) || dataOffset < 0 || dataOffset > mapping.length) {
+    throw new MmError('ERR_OUT_OF_RANGE', `dataOffset must lie inside the mapping (got ${String(dataOffset)})`);
+  }
+  return { lengthOffset, dataOffset };
+}
+
 /**
  * Forks a child that blocks `signal` (before the fork) and waits for it with sigwait. When
- * woken it reads the payload length from the first 8 bytes of `mapping` (native uint64;
- * see {@link writeSignalPayload}), writes that many bytes from offset
- * {@link SIGNAL_READER_HEADER} to `outFd` and exits 0. The child runs only async-signal-safe
- * calls and must be reaped with {@link waitChild}.
+ * woken it reads the payload's length from the native uint64 at `lengthOffset` of `mapping`
+ * (with acquire ordering; see {@link writeSignalPayload}), writes that many bytes from
+ * `dataOffset` to `outFd` (at most to the mapping's end) and exits 0 (1 if a write failed).
+ * The child runs only async-signal-safe calls and must be reaped with {@link waitChild}.
  *
  * The child is hardened as every child core forks: it keeps open only `outFd` and
  * `reportFd` (no socket, epoll, eventfd or locked file of this process), it dies with this
@@ -116,24 +136,27 @@ export interface SignalReaderOptions {
 export function forkSignalReader(mapping: Mapping, options: SignalReaderOptions = {}): number {
   const outFd = checkFd(options.outFd ?? 1, 'outFd');
   const reportFd = checkFd(options.reportFd ?? -1, 'reportFd', true);
-  return binding.forkSignalReader(mapping.handle, signalNumber(options.signal ?? 'SIGUSR1'), outFd, reportFd);
+  const { lengthOffset, dataOffset } = layoutOf(mapping, options);
+  return binding.forkSignalReader(mapping.handle, signalNumber(options.signal ?? 'SIGUSR1'), outFd, reportFd, lengthOffset, dataOffset);
 }
 
 /**
- * Copies `data` into `mapping` after the header and then stores its length in the header,
- * in the layout {@link forkSignalReader}'s child reads.
+ * Copies `data` into `mapping` at `dataOffset` and then stores its length at `lengthOffset`
+ * (release ordering), in the layout a {@link forkSignalReader} child given the same layout
+ * reads. Returns the length.
  */
-export function writeSignalPayload(mapping: Mapping, data: Uint8Array | readonly Uint8Array[]): number {
+export function writeSignalPayload(mapping: Mapping, data: Uint8Array | readonly Uint8Array[], layout: PayloadLayout = {}): number {
+  const { lengthOffset, dataOffset } = layoutOf(mapping, layout);
   const parts = data instanceof Uint8Array ? [data] : data;
-  let at = SIGNAL_READER_HEADER;
+  let at = dataOffset;
   for (const p of parts) {
     if (at + p.length > mapping.length) throw new MmError('ERR_OUT_OF_RANGE', 'payload does not fit the mapping');
     mapping.bytes.set(p, at);
     at += p.length;
   }
-  const len = at - SIGNAL_READER_HEADER;
-  const header = new BigUint64Array(mapping.buffer, 0, 1);
-  Atomics.store(header, 0, BigInt(len));
+  const len = at - dataOffset;
+  const word = new BigUint64Array(mapping.buffer, lengthOffset, 1);
+  Atomics.store(word, 0, BigInt(len));
   return len;
 }
 

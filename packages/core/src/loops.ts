@@ -58,28 +58,29 @@ export function incrementLoop(mapping: Mapping, options: IncrementOptions): numb
   return runOnLivePages(mapping, [offset], () => binding.incrementLoop(mapping.handle, offset, options.width ?? 32, options.atomic, options.count));
 }
 
-/** Options of {@link pullLoop}. */
-export interface PullOptions {
-  /** Byte offset of the int32 rope position. */
-  positionOffset: number;
-  /** Byte offset of an int32 stop flag: the loop ends once it is non-zero. */
+/** Options of {@link addUntilStop}. */
+export interface AddUntilStopOptions {
+  /** Byte offset of the int32 word the loop adds to (naturally aligned). */
+  offset: number;
+  /** Byte offset of an int32 stop word: the loop ends once it is non-zero. */
   stopOffset: number;
-  /** Added to the position per pull (e.g. -1 or +1). */
+  /** Added to the word per step (e.g. -1 or +1); int32 wrap-around as in C. */
   step: number;
-  /** false: racy load-then-store; true: atomic add. */
+  /** false: a separate load and store per step (racy between processes); true: one atomic add. */
   atomic: boolean;
-  /** Most pulls in this call. */
+  /** Most steps in this call; keep a call to milliseconds and loop in JS. */
   max: number;
 }
 
 /**
- * Pulls a rope: adds `step` to an int32 position up to `max` times in native code,
- * reading the stop flag with acquire semantics before every pull. Returns the pulls made.
- * The mapping must be writable (`rw`); otherwise ERR_MM_ACCESS, never a crash.
+ * Adds `step` to the int32 word at `offset` up to `max` times in native code, reading the
+ * stop word at `stopOffset` with acquire ordering before every step, and returns the steps
+ * made: fewer than `max` once another thread or process set the stop word. The mapping
+ * must be writable (`rw`); otherwise ERR_MM_ACCESS, never a crash.
  */
-export function pullLoop(mapping: Mapping, options: PullOptions): number {
-  checkWritable(mapping, 'pullLoop');
-  return runOnLivePages(mapping, [options.positionOffset, options.stopOffset], () =>
-    binding.pullLoop(mapping.handle, options.positionOffset, options.stopOffset, options.step, options.atomic, options.max),
+export function addUntilStop(mapping: Mapping, options: AddUntilStopOptions): number {
+  checkWritable(mapping, 'addUntilStop');
+  return runOnLivePages(mapping, [options.offset, options.stopOffset], () =>
+    binding.addUntilStop(mapping.handle, options.offset, options.stopOffset, options.step, options.atomic, options.max),
   );
 }

@@ -1,4 +1,4 @@
-import { fstatSync, closeSync, ftruncateSync, openSync, constants as fsConstants } from 'node:fs';
+import { fstatSync, closeSync, ftruncateSync, openSync, constants as fsConstants, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { binding, type NativeMapHandle } from './native.js';
 import { MmError, fromNodeError, systemError, type SystemError } from './errors.js';
@@ -19,7 +19,7 @@ export const maxMappingLength: number = bufferConstants.MAX_LENGTH;
  * The protection is enforced by the hardware, as in C: a store into the `bytes` of an `r`
  * mapping, or any access to a `none` one, is a SIGSEGV that kills the process (no check can
  * stand in front of every typed-array store). Core's own calls check first (`incrementLoop`
- * and `pullLoop` throw ERR_MM_ACCESS); to find out what an access would do, try it with
+ * and `addUntilStop` throw ERR_MM_ACCESS); to find out what an access would do, try it with
  * `probeAccess`, which makes it in a forked child.
  */
 export type Access = 'r' | 'rw' | 'w' | 'none';
@@ -314,6 +314,19 @@ function describe(fd: number, path: string | undefined): string {
   return path ?? `fd ${fd}`;
 }
 
+/** fstat of a file about to be mapped: EISDIR for a directory, ENODEV for anything but a regular file, named `name`. */
+function statMappable(fd: number, name: string): Stats {
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    throw fromNodeError(e, name);
+  }
+  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', name);
+  if (!st.isFile()) throw systemError(19 /* ENODEV */, 'mmap', name);
+  return st;
+}
+
 /**
  * Maps a file (by path or by an open fd, which stays open and yours) into memory.
  *
@@ -348,14 +361,7 @@ export function openMapping(target: string | number, options: MapFileOptions = {
 /** @internal Maps an already-open fd after checking what kind of file it is. */
 export function mapOpenFd(fd: number, path: string | undefined, options: MapFileOptions & { access: Access; sharing: Sharing; offset: number }): Mapping {
   const name = describe(fd, path);
-  let st;
-  try {
-    st = fstatSync(fd);
-  } catch (e) {
-    throw fromNodeError(e, name);
-  }
-  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', name);
-  if (!st.isFile()) throw systemError(19 /* ENODEV */, 'mmap', name);
+  const st = statMappable(fd, name);
   let size = st.size;
   if (options.size !== undefined && options.create && size < options.size) {
     try {
@@ -423,15 +429,7 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
   const path = typeof target === 'string' ? target : options.name;
   const fd = typeof target === 'number' ? checkFd(target) : openPath(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
   try {
-    let size: number;
-    try {
-      const st = fstatSync(fd);
-      if (st.isDirectory()) throw systemError(21, 'mmap', describe(fd, path));
-      if (!st.isFile()) throw systemError(19, 'mmap', describe(fd, path));
-      size = st.size;
-    } catch (e) {
-      throw fromNodeError(e, describe(fd, path));
-    }
+    const size = statMappable(fd, describe(fd, path)).size;
     const end = Math.min(size, options.length === undefined ? size : start + checkSize(options.length, 'length'));
     let pos = start;
     while (pos < end) {

@@ -41,10 +41,10 @@ interface Binding {
   seek(fd: number, offset: number, whence: number, path?: string): number;
   allocate(fd: number, offset: number, length: number, path?: string): void;
   probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): Promise<ChildStatus & { value: number | null }>;
-  forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number): number;
+  forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number, lengthOffset: number, dataOffset: number): number;
   waitChild(pid: number): Promise<ChildStatus>;
   incrementLoop(handle: NativeMapHandle, offset: number, width: 32 | 64, atomic: boolean, count: number): number | bigint;
-  pullLoop(handle: NativeMapHandle, positionOffset: number, stopOffset: number, step: number, atomic: boolean, max: number): number;
+  addUntilStop(handle: NativeMapHandle, offset: number, stopOffset: number, step: number, atomic: boolean, max: number): number;
   futexWait(handle: NativeMapHandle, offset: number, expected: number, timeoutMs?: number): 0 | 1 | 2;
   futexWake(handle: NativeMapHandle, offset: number, count: number): number;
   futexWaitAsync(handle: NativeMapHandle, offset: number, expected: number, timeoutMs: number | undefined, ref: boolean): { id: number; promise: Promise<string> };

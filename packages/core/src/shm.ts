@@ -38,8 +38,8 @@ export interface ShmOpenOptions {
   mode?: number;
   /** ftruncate the object to this size (a new object starts at 0 bytes). */
   size?: number;
-  /** `r` opens O_RDONLY, `rw` O_RDWR. Default `rw`. */
-  access?: 'r' | 'rw';
+  /** Open O_RDONLY instead of O_RDWR (the object can then be read and mapped `r` only, and not resized). Default false. */
+  readOnly?: boolean;
 }
 
 /** An open shared-memory object. Close `fd` with `fs.closeSync` when done. */
@@ -62,9 +62,9 @@ export function shmOpen(name: string, options: ShmOpenOptions = {}): ShmHandle {
   const bare = validateShmName(name);
   const mode = checkMode(options.mode ?? 0o600);
   if (options.size !== undefined) checkSize(options.size, 'size');
-  const access = options.access ?? 'rw';
-  if (access !== 'r' && access !== 'rw') throw new MmError('ERR_INVALID_ARG_VALUE', `access must be r or rw (got ${String(access)})`);
-  const rw = access === 'rw' ? fsConstants.O_RDWR : fsConstants.O_RDONLY;
+  const readOnly = options.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') throw new MmError('ERR_INVALID_ARG_VALUE', `readOnly must be true or false (got ${String(readOnly)})`);
+  const rw = readOnly ? fsConstants.O_RDONLY : fsConstants.O_RDWR;
   let fd: number;
   let created = false;
   if (options.create || options.exclusive) {
@@ -162,8 +162,12 @@ export function shmList(): ShmInfo[] {
 
 /** Options of {@link openShmMapping}: how to open plus how to map. */
 export interface ShmMapOptions extends ShmOpenOptions {
-  /** PROT of the mapping: `r`, `rw`, `w` or `none`. Default `rw` (or `r` when `access` is `r`). */
-  protection?: Access;
+  /**
+   * Access the mapping gets, as in {@link openMapping}: `r`, `rw`, `w` or `none` (PROT_*).
+   * Default `rw`, or `r` with `readOnly`. The object is opened O_RDONLY unless it is
+   * created, resized or mapped shared and writable (or `readOnly` says otherwise).
+   */
+  access?: Access;
   /** `shared` (default) or `private`; anything else is ERR_INVALID_ARG_VALUE. */
   sharing?: Sharing;
   offset?: number;
@@ -173,11 +177,12 @@ export interface ShmMapOptions extends ShmOpenOptions {
 /** Opens (or creates) a shared-memory object and maps it; the fd is closed, the mapping stays. */
 export function openShmMapping(name: string, options: ShmMapOptions = {}): Mapping & { created: boolean } {
   // Every option is checked before anything is created.
-  const access = checkAccess(options.protection ?? (options.access === 'r' ? 'r' : 'rw'));
+  const access = checkAccess(options.access ?? (options.readOnly === true ? 'r' : 'rw'));
   const sharing = checkSharing(options.sharing ?? 'shared');
   const offset = checkSize(options.offset ?? 0, 'offset');
   if (options.length !== undefined) checkSize(options.length, 'length');
-  const h = shmOpen(name, options);
+  const writes = (sharing === 'shared' && (access === 'rw' || access === 'w')) || !!options.create || !!options.exclusive || options.size !== undefined;
+  const h = shmOpen(name, { ...options, readOnly: options.readOnly ?? !writes });
   try {
     const m = mapOpenFd(h.fd, h.name, { access, sharing, offset, length: options.length, noun: 'object' });
     return Object.assign(m, { created: h.created });

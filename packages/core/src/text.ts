@@ -75,18 +75,3 @@ export function encodeBytes(s: string): Buffer {
   parts.push(Buffer.from(s.slice(run), 'utf8'));
   return Buffer.concat(parts);
 }
-
-/**
- * `s` for one line of a terminal or a pipe, as `ls -b` shows names: backslash, control
- * characters and raw bytes as C escapes (`\\`, `\n`, `\t`, `\x7f`, `\xff`).
- */
-export function escapeText(s: string): string {
-  return s.replace(/[\\\x00-\x1f\x7f]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => {
-    if (c === '\\') return '\\\\';
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    const code = c.charCodeAt(0);
-    return `\\x${(code >= 0xdc00 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
-  });
-}

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openMapping, incrementLoop, mapAnonymous, pullLoop } from '../src/index.js';
+import { openMapping, incrementLoop, mapAnonymous, addUntilStop } from '../src/index.js';
 import { tempDir, runCommand } from '@mm/testkit';
 
 const tmp = tempDir('mm-atomics-');
@@ -60,14 +60,14 @@ describe('atomics across processes through a shared file mapping', () => {
     expect(() => incrementLoop(m, { atomic: true, count: 1, offset: 16 })).toThrow(/outside/);
   });
 
-  it('pullLoop moves the rope by step per pull and stops when the flag is set', () => {
+  it('addUntilStop adds the step to the word per step and stops when the stop word is set', () => {
     const m = mapAnonymous(8);
     const s = new Int32Array(m.buffer);
-    expect(pullLoop(m, { positionOffset: 0, stopOffset: 4, step: -1, atomic: true, max: 1000 })).toBe(1000);
-    expect(pullLoop(m, { positionOffset: 0, stopOffset: 4, step: 1, atomic: false, max: 250 })).toBe(250);
+    expect(addUntilStop(m, { offset: 0, stopOffset: 4, step: -1, atomic: true, max: 1000 })).toBe(1000);
+    expect(addUntilStop(m, { offset: 0, stopOffset: 4, step: 1, atomic: false, max: 250 })).toBe(250);
     expect(s[0]).toBe(-750);
     Atomics.store(s, 1, 1);
-    expect(pullLoop(m, { positionOffset: 0, stopOffset: 4, step: 1, atomic: true, max: 1000 })).toBe(0);
+    expect(addUntilStop(m, { offset: 0, stopOffset: 4, step: 1, atomic: true, max: 1000 })).toBe(0);
     expect(s[0]).toBe(-750);
   });
 });

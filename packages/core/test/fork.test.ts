@@ -41,6 +41,27 @@ describe('fork helpers', () => {
     expect(readFileSync(out).length).toBe(0);
   });
 
+  it('the caller chooses the layout: the length word and the payload anywhere in the mapping', async () => {
+    const out = join(tmp.path, 'layout-out.bin');
+    const fd = openSync(out, 'w');
+    const report = join(tmp.path, 'layout-report.bin');
+    const rfd = openSync(report, 'w');
+    const m = mapAnonymous(4096);
+    const layout = { lengthOffset: 4088, dataOffset: 100 };
+    m.bytes.fill(0x2e);
+    const pid = forkSignalReader(m, { outFd: fd, reportFd: rfd, ...layout });
+    closeSync(fd);
+    closeSync(rfd);
+    expect(writeSignalPayload(m, [Buffer.from('two '), Buffer.from('parts')], layout)).toBe(9);
+    process.kill(pid, 'SIGUSR1');
+    expect((await waitChild(pid)).code).toBe(0);
+    expect(readFileSync(out).toString()).toBe('two parts');
+    expect(readFileSync(report).readBigUInt64LE(0)).toBe(9n);
+    expect(() => forkSignalReader(m, { outFd: 1, lengthOffset: 4 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => forkSignalReader(m, { outFd: 1, lengthOffset: 4096 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => writeSignalPayload(m, Buffer.alloc(10), { dataOffset: 4090 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  });
+
   it('waitChild reports a child killed by a signal', async () => {
     const m = mapAnonymous(4096);
     const pid = forkSignalReader(m, { outFd: 1 });

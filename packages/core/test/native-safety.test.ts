@@ -210,7 +210,7 @@ describe('pids and fds are never truncated to 32 bits', () => {
     expect(errorCode(() => binding.flock(2 ** 32 + 3, 8))).toBe('ERR_OUT_OF_RANGE');
     expect(errorCode(() => binding.allocate(-1, 0, 1))).toBe('ERR_OUT_OF_RANGE');
     expect(errorCode(() => forkSignalReader(mapAnonymous(4096), { outFd: 2 ** 32 + 1 }))).toBe('ERR_OUT_OF_RANGE');
-    expect(errorCode(() => binding.forkSignalReader(mapAnonymous(4096).handle, 10, 2 ** 32 + 1, -1))).toBe('ERR_OUT_OF_RANGE');
+    expect(errorCode(() => binding.forkSignalReader(mapAnonymous(4096).handle, 10, 2 ** 32 + 1, -1, 0, 8))).toBe('ERR_OUT_OF_RANGE');
   });
 
   it("waitChild(2^32-1) is refused and reaps nobody: a child_process child's 'exit' still fires", async () => {
@@ -224,7 +224,7 @@ describe('pids and fds are never truncated to 32 bits', () => {
 });
 
 describe('native loops on memory they may not touch', () => {
-  it('incrementLoop / pullLoop on a read-only or PROT_NONE mapping throw ERR_MM_ACCESS (once a SIGSEGV)', async () => {
+  it('incrementLoop / addUntilStop on a read-only or PROT_NONE mapping throw ERR_MM_ACCESS (once a SIGSEGV)', async () => {
     const file = join(tmp.path, 'shrinks.bin');
     const r = await script(`
       const mm = await import(${JSON.stringify(core)});
@@ -236,10 +236,10 @@ describe('native loops on memory they may not touch', () => {
         const m = mm.mapAnonymous(4096, { access });
         out.push(code(() => mm.incrementLoop(m, { atomic: true, count: 1 })));
         out.push(code(() => mm.incrementLoop(m, { atomic: false, count: 0, width: 64 })));
-        out.push(code(() => mm.pullLoop(m, { positionOffset: 0, stopOffset: 4, step: 1, atomic: true, max: 1 })));
+        out.push(code(() => mm.addUntilStop(m, { offset: 0, stopOffset: 4, step: 1, atomic: true, max: 1 })));
         // The native side asks the kernel itself, whatever TypeScript believes.
         out.push(code(() => binding.incrementLoop(m.handle, 0, 32, true, 1)));
-        out.push(code(() => binding.pullLoop(m.handle, 0, 4, 1, false, 1)));
+        out.push(code(() => binding.addUntilStop(m.handle, 0, 4, 1, false, 1)));
       }
       fs.writeFileSync(${JSON.stringify(file)}, Buffer.alloc(8192));
       const f = mm.openMapping(${JSON.stringify(file)}, { access: 'rw' });
@@ -373,8 +373,8 @@ describe('argument checks before anything is created', () => {
   it("openShmMapping refuses sharing 'SHARED' and an unknown protection; no object is left", () => {
     const name = uniqueShmName('mmsafety');
     expect(errorCode(() => openShmMapping(name, { create: true, size: 64, sharing: 'SHARED' as never }))).toBe('ERR_INVALID_ARG_VALUE');
-    expect(errorCode(() => openShmMapping(name, { create: true, size: 64, protection: 'rwx' as never }))).toBe('ERR_INVALID_ARG_VALUE');
-    expect(errorCode(() => openShmMapping(name, { create: true, size: 64, access: 'w' as never }))).toBe('ERR_INVALID_ARG_VALUE');
+    expect(errorCode(() => openShmMapping(name, { create: true, size: 64, access: 'rwx' as never }))).toBe('ERR_INVALID_ARG_VALUE');
+    expect(errorCode(() => openShmMapping(name, { create: true, size: 64, readOnly: 'w' as never }))).toBe('ERR_INVALID_ARG_VALUE');
     expect(existsSync(`${SHM_DIR}/${name}`)).toBe(false);
   });
 

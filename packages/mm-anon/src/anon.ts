@@ -2,11 +2,11 @@
 // that sleeps in sigwait, "work" for a while, put the first chunk of the input in the ring
 // and wake the child with a signal; every later chunk is handed over through the ring's
 // shared memory alone. The child is waited for without blocking the event loop.
-import { closeSync, openSync, readFileSync, readSync, unlinkSync, constants as fsConstants } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, constants as fsConstants } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSlotRing, fillSlots, forkRingWriter, signalName, signalNumber, stopSlotRing, slotRingWriteError, waitChild, MmError, RING_HEADER, type ChildExit, type FillResult, type Sharing, type SlotRing } from '@mm/core';
-import type { Input } from './input.js';
+import { processActivity, type Input } from '@mm/cli';
 
 /**
  * Default ring: 4 slots of 128 KiB (512 KiB, touched once and reused for the whole input).
@@ -29,11 +29,10 @@ export interface ShareOptions {
   /** Receives one line of narration per step (pids, times); nothing is narrated without it. */
   log?: (line: string) => void;
   /**
-   * Process signals on which the parent stops: the child is killed and reaped, and the
-   * result carries `interrupted`. Listeners exist only while this call runs. Default none.
+   * Aborting stops the parent: the child is killed and reaped, and the result carries
+   * `interrupted` — the abort reason when it is a signal's name (`SIGTERM`, as @mm/cli's
+   * stop signals give), else `abort`.
    */
-  stopOn?: readonly NodeJS.Signals[];
-  /** Aborting stops the parent the same way (the result's `interrupted` is `abort`). */
   abortSignal?: AbortSignal;
   /** Called with the child's pid right after the fork. */
   onFork?: (pid: number) => void;
@@ -99,27 +98,6 @@ function readReport(fd: number): number | null {
 }
 
 /**
- * What the kernel says a process is doing: its state (`S (sleeping)`) from
- * /proc/PID/status and the kernel function it sleeps in (`do_sigtimedwait` while in
- * sigwait) from /proc/PID/wchan. Null once the process is gone.
- */
-export function processActivity(pid: number): { state: string; wchan: string } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const state = /^State:\s*(.*)$/m.exec(status)?.[1]?.trim() ?? '?';
-    let wchan = '';
-    try {
-      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8').trim();
-    } catch {
-      // not every kernel shows it
-    }
-    return { state, wchan: wchan === '0' ? '' : wchan };
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Runs the lab's experiment once with `input`, streaming it through a ring:
  *
  * 1. maps a ring of `slots` slots of `slotSize` bytes of anonymous memory (`sharing`) and
@@ -135,11 +113,11 @@ export function processActivity(pid: number): { state: string; wchan: string } |
  *
  * With `private` the child's copy of the memory was taken at the fork, before step 4, so it
  * finds nothing published and writes nothing; the parent then stops after the first chunk
- * (no slot would ever come back). The child never outlives this call: on `stopOn` signals
- * or `abortSignal` it is killed and reaped, and if this process dies it gets SIGKILL
+ * (no slot would ever come back). The child never outlives this call: on `abortSignal` it is
+ * killed and reaped, and if this process dies it gets SIGKILL
  * (PR_SET_PDEATHSIG). A read error kills and reaps the child, then throws.
  */
-export async function shareThroughFork(input: Input, options: ShareOptions = {}): Promise<ShareResult> {
+export async function shareThroughFork(input: Pick<Input, 'name' | 'fd' | 'size'>, options: ShareOptions = {}): Promise<ShareResult> {
   const sharing = options.sharing ?? 'shared';
   const delayMs = options.delayMs ?? 500;
   const signo = wakeSignal(options.signal ?? 'SIGUSR1');
@@ -175,8 +153,11 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     stopSlotRing(ring);
     wakeDelay?.();
   };
-  const listeners = (options.stopOn ?? []).map((s) => [s, () => stop(s)] as const);
-  const onAbort = () => stop('abort');
+  const abortReason = (): NodeJS.Signals | 'abort' => {
+    const reason: unknown = options.abortSignal?.reason;
+    return typeof reason === 'string' && reason.startsWith('SIG') ? (reason as NodeJS.Signals) : 'abort';
+  };
+  const onAbort = () => stop(abortReason());
   /** Fills slots; on a read error, kills and reaps the child before throwing. */
   const fill = async (maxSlots: number | undefined, waited: Promise<ChildExit>): Promise<FillResult> => {
     const p = fillSlots(ring, input.fd, { maxSlots, name: input.name });
@@ -192,9 +173,8 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
   try {
     const kind = sharing === 'shared' ? 'MAP_SHARED' : 'MAP_PRIVATE';
     log(parent, `mapped ${ring.mapping.length} bytes of anonymous ${kind} memory at 0x${ring.mapping.address.toString(16)}: a ring of ${ring.slots} slots of ${ring.slotSize} bytes after a ${RING_HEADER}-byte header, reused for all of ${input.name}${input.size === null ? '' : ` (${input.size} bytes)`}`);
-    for (const [s, fn] of listeners) process.on(s, fn);
     options.abortSignal?.addEventListener('abort', onAbort);
-    if (options.abortSignal?.aborted) interrupted = 'abort';
+    if (options.abortSignal?.aborted) interrupted = abortReason();
 
     let written: number | null = null;
     let chunks = 0;
@@ -259,7 +239,6 @@ export async function shareThroughFork(input: Input, options: ShareOptions = {})
     else log(parent, `reaped ${child}: exit status ${exit.code}${seen === null ? '' : `; it found ${seen} bytes in its view of the ring and wrote them out`}`);
     return { parentPid, childPid, sharing, signal: sig, written, chunks, seen, writeErrno, exit, interrupted };
   } finally {
-    for (const [s, fn] of listeners) process.off(s, fn);
     options.abortSignal?.removeEventListener('abort', onAbort);
     if (reportFd !== null) closeSync(reportFd);
     stopSlotRing(ring);

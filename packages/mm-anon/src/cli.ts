@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mm-anon — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { createProgram, intArg, Option, runCli, sizeArg, UsageError } from '@mm/core/cli';
+import { createProgram, intArg, Option, runCli, sizeArg, UsageError } from '@mm/cli';
 import { MmError } from '@mm/core';
 import { runAnon } from './run.js';
 import { wakeSignal } from './anon.js';

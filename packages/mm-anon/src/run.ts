@@ -1,6 +1,6 @@
 // The command's behaviour on top of shareThroughFork: messages on stderr and the exit code.
-import { signalNumber, systemError, type Sharing } from '@mm/core';
-import { EXIT_EPIPE, ToolError, warn } from '@mm/core/cli';
+import { systemError, type Sharing } from '@mm/core';
+import { EXIT_EPIPE, signalExitCode, ToolError, warn, withStopSignals } from '@mm/cli';
 import { shareThroughFork, type ShareResult } from './anon.js';
 import { closeInput, openInput } from './input.js';
 
@@ -42,19 +42,21 @@ export async function runAnon(file: string, options: RunOptions = {}): Promise<n
   const input = openInput(file);
   let r: ShareResult;
   try {
-    r = await shareThroughFork(input, {
-      sharing: options.sharing,
-      delayMs: options.delayMs,
-      signal: options.signal,
-      stopOn: ['SIGINT', 'SIGTERM', 'SIGHUP'],
-      log: options.verbose ? say : undefined,
-      slotSize: options.slotSize,
-      slots: options.slots,
-    });
+    r = await withStopSignals((stop) =>
+      shareThroughFork(input, {
+        sharing: options.sharing,
+        delayMs: options.delayMs,
+        signal: options.signal,
+        abortSignal: stop.signal,
+        log: options.verbose ? say : undefined,
+        slotSize: options.slotSize,
+        slots: options.slots,
+      }),
+    );
   } finally {
     closeInput(input);
   }
-  if (r.interrupted && r.interrupted !== 'abort') return 128 + signalNumber(r.interrupted);
+  if (r.interrupted && r.interrupted !== 'abort') return signalExitCode(r.interrupted);
   if (r.exit.signal !== null && r.exit.signo !== null) {
     if (r.exit.signal === 'SIGPIPE') return EXIT_EPIPE;
     throw new ToolError(`child ${r.childPid} was killed by ${r.exit.signal}`, 128 + r.exit.signo);

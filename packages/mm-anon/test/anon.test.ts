@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, writeFileSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forkSignalReader, mapAnonymous, waitChild, RING_HEADER, SIGNAL_READER_HEADER } from '@mm/core';
+import { forkSignalReader, mapAnonymous, waitChild, RING_HEADER } from '@mm/core';
 import { closeInput, openInput, privateReport, shareThroughFork, wakeSignal } from '../src/index.js';
 import { haveCommand, skipWithout, tempDir } from '@mm/testkit';
 import { procState } from './helpers.js';
@@ -176,7 +176,7 @@ describe('shareThroughFork', () => {
   });
 
   it('core waitChild: a timer fires while the wait is pending (it is the timer that wakes the child)', async () => {
-    const m = mapAnonymous(SIGNAL_READER_HEADER + 8);
+    const m = mapAnonymous(16);
     const devnull = openSync('/dev/null', 'w');
     const pid = forkSignalReader(m, { outFd: devnull });
     let fired = false;

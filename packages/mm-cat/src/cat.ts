@@ -3,9 +3,10 @@
 // ttys, sockets, devices, procfs/sysfs files whose size is 0 or made up) is streamed with read(2).
 // JavaScript never reads a mapped byte here, so a file truncated under us surfaces as a write
 // error (EFAULT) instead of a SIGBUS that would kill the process.
-import { closeSync, fstatSync, readlinkSync, readSync, constants as fsConstants, type Stats } from 'node:fs';
+import { fstatSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, fromNodeError, isSystemError, openFile, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
+import { forEachWindow, fromNodeError, isSystemError, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
+import { closeInput, openInput, statInput, type Input } from '@mm/cli';
 
 /** Options of {@link catFiles} and {@link catFile}. */
 export interface CatOptions {
@@ -164,7 +165,7 @@ export function catFd(fd: number, name: string, options: CatOptions = {}): CatFi
   const bufferSize = options.bufferSize ?? DEFAULT_BUFFER;
   let st: Stats;
   try {
-    st = fstatSync(fd);
+    st = statInput(fd, name);
   } catch (e) {
     throw inputError(e, name);
   }
@@ -244,17 +245,16 @@ function sameFile(st: Stats, out: number): boolean {
 
 /** Opens `name` (`-` is stdin) and copies it to the output; see {@link catFd}. */
 export function catFile(name: string, options: CatOptions = {}): CatFileResult {
-  if (name === '-') return catFd(0, '-', options);
-  let fd: number;
+  let input: Input;
   try {
-    fd = openFile(name, fsConstants.O_RDONLY);
+    input = openInput(name);
   } catch (e) {
     throw inputError(e, name);
   }
   try {
-    return catFd(fd, name, options);
+    return catFd(input.fd, name, options);
   } finally {
-    closeSync(fd);
+    closeInput(input);
   }
 }
 

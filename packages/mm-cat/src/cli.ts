@@ -2,7 +2,7 @@
 // mm-cat — command-line wiring only; the logic lives in cat.ts and experiments.ts. The
 // experiment code is loaded only when an experiment flag is given, to keep plain cat quick.
 import { createRequire } from 'node:module';
-import { createProgram, Option, runCli, sizeArg, warn } from '@mm/core/cli';
+import { createProgram, Option, runCli, sizeArg, warn } from '@mm/cli';
 import { catFiles } from './cat.js';
 import { wantsExperiment, type ExperimentOptions } from './options.js';
 

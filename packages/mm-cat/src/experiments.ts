@@ -7,20 +7,20 @@ import { closeSync, fstatSync, openSync, readSync, constants as fsConstants } fr
 import {
   findMapping,
   isSystemError,
-  mappingKind,
   openFile,
+  mappingKind,
   openMapping,
   pageSize,
   probeAccess,
   processExe,
   readSmaps,
   systemError,
-  fromNodeError,
   type Access,
   type Mapping,
   type MapsEntry,
   type ProbeResult,
 } from '@mm/core';
+import { statInput, STDIN_OPERAND } from '@mm/cli';
 import { OutputError, writeOutput } from './cat.js';
 import type { ExperimentOptions, ExperimentOutcome } from './options.js';
 
@@ -110,28 +110,18 @@ export async function runExperiment(name: string, o: ExperimentOptions = {}): Pr
   const out = o.out ?? 1;
 
   let fd: number;
-  if (name === '-') {
+  if (name === STDIN_OPERAND) {
     fd = 0;
     explain(`reading stdin: fd 0 is used as it is`);
   } else {
+    // A FIFO is opened without blocking, then refused as not a regular file.
     const flags = (needWrite ? fsConstants.O_RDWR : fsConstants.O_RDONLY) | fsConstants.O_NONBLOCK;
     fd = openFile(name, flags);
     explain(`open("${name}", ${needWrite ? 'O_RDWR' : 'O_RDONLY'}) = ${fd}${needWrite ? ' (a shared mapping with PROT_WRITE needs a file open for writing)' : ''}`);
   }
   let mapping: Mapping | undefined;
   try {
-    let st;
-    try {
-      st = fstatSync(fd);
-    } catch (e) {
-      throw fromNodeError(e, name);
-    }
-    if (st.isDirectory()) throw systemError(21, 'mmap', name);
-    if (!st.isFile()) {
-      const e = systemError(19, 'mmap', name);
-      e.message = `${name}: cannot be mapped (not a regular file); the experiments need a file`;
-      throw e;
-    }
+    const st = statInput(fd, name, { syscall: 'mmap', regularFile: 'cannot be mapped (not a regular file); the experiments need a file' });
     const size = st.size;
     explain(`fstat(${fd}) = regular file, ${size} bytes`);
     const offset = o.offset ?? 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mm-counter — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { InvalidArgumentError, Option, countArg, createProgram, runCli } from '@mm/core/cli';
+import { InvalidArgumentError, Option, countArg, createProgram, runCli } from '@mm/cli';
 import { parseCounterValue } from './counter.js';
 import { runCounter } from './run.js';
 import type { CounterCliOptions } from './run.js';

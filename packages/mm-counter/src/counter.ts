@@ -4,7 +4,8 @@
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
 import { constants as fs, closeSync, fstatSync, readFileSync, unlinkSync } from 'node:fs';
-import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, NumberFormatError, openFile, openMapping, parseCount, systemError } from '@mm/core';
+import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, openFile, openMapping, systemError } from '@mm/core';
+import { ChunkSizer, NumberFormatError, parseCount, statInput, yieldToEvents } from '@mm/cli';
 import type { Mapping } from '@mm/core';
 
 /** Width of the counter in bits: 32 (int32, 4 bytes, `od -t d4`) or 64 (int64, 8 bytes, `od -t d8`). */
@@ -95,11 +96,6 @@ export interface CountOptions {
 const FIRST_CHUNK = 1 << 20;
 const MIN_CHUNK = 1 << 12;
 const MAX_CHUNK = 2 ** 31;
-
-/** Lets pending events (signal handlers, timers) run between two native chunks. */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * A counter in a mapped file. Increments run natively in chunks, with the event loop
@@ -207,19 +203,19 @@ export class Counter {
    */
   async count(options: CountOptions): Promise<CountResult> {
     const atomic = options.sync === 'atomic';
-    const target = options.chunkMs ?? 25;
+    const chunks = new ChunkSizer({ first: FIRST_CHUNK, min: MIN_CHUNK, max: MAX_CHUNK, targetMs: options.chunkMs ?? 25 });
     const t0 = process.hrtime.bigint();
     const start = this.get();
     let value = start;
     let done = 0;
     let wrapped = false;
-    let chunk = FIRST_CHUNK;
     const half = 1n << BigInt(this.width - 1);
     while (done < options.count && !options.signal?.aborted) {
-      const n = Math.min(chunk, options.count - done);
-      const c0 = process.hrtime.bigint();
-      const raw = incrementLoop(this.mapping, { width: this.width, atomic, count: n });
-      const ms = Number(process.hrtime.bigint() - c0) / 1e6;
+      let n = 0;
+      const raw = chunks.run((size) => {
+        n = Math.min(size, options.count - done);
+        return incrementLoop(this.mapping, { width: this.width, atomic, count: n });
+      });
       // Another process truncated the file: this chunk counted in a page of zeros, not the file.
       this.mapping.check('counting');
       const next = BigInt(raw);
@@ -228,7 +224,6 @@ export class Counter {
       if (value - next > half) wrapped = true;
       value = next;
       done += n;
-      if (ms > 0) chunk = Math.round(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, (chunk * target) / ms)));
       this.wake();
       options.onProgress?.(done, value);
       if (done < options.count) await yieldToEvents();
@@ -305,7 +300,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
   }
 }
 
-/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see the CLI kit). */
+/** True when `fd` is open for writing only (stdin closed at start-up looks like that: see @mm/cli's stdio.ts). */
 function writeOnly(fd: number): boolean {
   try {
     const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
@@ -320,13 +315,7 @@ function writeOnly(fd: number): boolean {
  * non-empty file shorter than the counter (growing it would change a file that is not one).
  */
 function checkCounterFile(fd: number, file: string, size: number, refuseShort = true): void {
-  let st;
-  try {
-    st = fstatSync(fd);
-  } catch (e) {
-    throw fromNodeError(e, file);
-  }
-  if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', file);
+  const st = statInput(fd, file, { syscall: 'mmap' });
   if (file === STDIN && writeOnly(fd)) throw systemError(9 /* EBADF */, 'read', file); // `<&-`, as cat says
   if (!st.isFile() && file === STDIN) {
     // stdin as a pipe or terminal: say what `-` needs (a named FIFO is plain ENODEV below).

@@ -2,8 +2,7 @@
  * What `mm-counter` does once its command line is parsed: open the counter, run the
  * increments (with progress, Ctrl-C and the wrap note) or one of the one-liners, and print.
  */
-import { ProgressBar, useColor, warn } from '@mm/core/cli';
-import { signalNumber } from '@mm/core';
+import { listenForStop, ProgressBar, signalExitCode, useColor, warn } from '@mm/cli';
 import { checkCounterValue, counterRange, openCounter, readCounter } from './counter.js';
 import type { CountResult, SyncMode, Width } from './counter.js';
 
@@ -92,27 +91,11 @@ export async function runCounter(file: string, options: CounterCliOptions, io: C
 }
 
 /**
- * INT, TERM and HUP abort `signal` (the first one caught is kept) until `dispose()`, so a long
- * wait or count stops the same way for each and the run can exit 128+N.
- */
-function stopSignals(): { signal: AbortSignal; caught: () => NodeJS.Signals | undefined; dispose: () => void } {
-  const stop = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    caught ??= signal;
-    stop.abort();
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, onSignal);
-  return { signal: stop.signal, caught: () => caught, dispose: () => signals.forEach((s) => process.off(s, onSignal)) };
-}
-
-/**
  * `--wait-for N`: sleeps until the counter is at least N, prints the value seen then (when
  * nothing else was printed) and returns 0, or 128+N when a signal stopped the wait.
  */
 async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: string, target: bigint, options: CounterCliOptions, io: CounterIo): Promise<number> {
-  const stop = stopSignals();
+  const stop = listenForStop();
   let value: bigint | undefined;
   try {
     value = await counter.waitFor(target, { signal: stop.signal });
@@ -120,9 +103,9 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
     stop.dispose();
   }
   if (value === undefined) {
-    const caught = stop.caught();
+    const caught = stop.caught;
     warn(PROG, `${caught ?? 'stopped'}: stopped waiting for ${target} (the counter is at ${counter.get()})`);
-    return caught ? 128 + signalNumber(caught) : 1;
+    return caught ? signalExitCode(caught) : 1;
   }
   const printed = options.set !== undefined ? options.json : options.add !== undefined || options.counting !== false;
   if (!printed) io.out(options.json ? jsonLine({ file, width: options.width, wait_for: target, value }) : `${value}\n`);
@@ -130,7 +113,7 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
 }
 
 async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {
-  const stop = stopSignals();
+  const stop = listenForStop();
   const bar = useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
   const began = Date.now();
   let drawn = false;
@@ -150,7 +133,7 @@ async function countWithSignals(counter: ReturnType<typeof openCounter>, file: s
     stop.dispose();
     if (drawn) bar!.finish();
   }
-  const caught = stop.caught();
+  const caught = stop.caught;
   if (result.wrapped) warn(PROG, wrapNote(file, options.width));
   if (result.interrupted) warn(PROG, `${caught ?? 'stopped'}: stopped after ${result.done} of ${options.count} increments`);
   const elapsedMs = result.elapsedNs / 1e6;
@@ -171,5 +154,5 @@ async function countWithSignals(counter: ReturnType<typeof openCounter>, file: s
         })
       : `${result.end}\n`,
   );
-  return result.interrupted && caught ? 128 + signalNumber(caught) : 0;
+  return result.interrupted && caught ? signalExitCode(caught) : 0;
 }

@@ -2,7 +2,7 @@
 // mm-db — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
 import { writeAll } from '@mm/core';
-import { createProgram, runCli, intArg, isInteractive, paint, UsageError, warn, type Command } from '@mm/core/cli';
+import { createProgram, runCli, intArg, isInteractive, paint, UsageError, warn, type Command } from '@mm/cli';
 import { addRecord, countRecords, deleteRecords, demo, describeSchema, describeSchemaJson, getRecords, importRecords, listRecords, resolveLayout, setRecord, type ListOptions, type OutputFormat } from './commands.js';
 import { openDatabase } from './db.js';
 import type { Sink } from './format.js';

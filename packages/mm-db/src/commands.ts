@@ -4,7 +4,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, constants as fsConstants } from 'node:fs';
 import { fromNodeError, systemError } from '@mm/core';
-import { UsageError } from '@mm/core/cli';
+import { UsageError } from '@mm/cli';
 import { layoutSchema, type FieldLayout, type Layout } from './layout.js';
 import { cTypeName, parseCompactSchema, parseCStruct, PERSON_SCHEMA, SchemaError } from './schema.js';
 import { checkFieldValue, parseFieldText, type Value } from './codec.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // mm-maps — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { createProgram, intArg, InvalidArgumentError, runCli, UsageError, warn } from '@mm/core/cli';
+import { createProgram, intArg, InvalidArgumentError, runCli, UsageError, warn } from '@mm/cli';
 import { FilterError, parseKinds, parsePerms, type RowFilter } from './filter.js';
 import { KINDS } from './kind.js';
 import { runMaps } from './maps.js';

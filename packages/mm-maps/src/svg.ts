@@ -1,4 +1,5 @@
-import { formatBytes, type SmapsEntry } from '@mm/core';
+import type { SmapsEntry } from '@mm/core';
+import { formatBytes } from '@mm/cli';
 import { SUMMARY_GROUPS, summaryGroup, type SummaryGroup } from './kind.js';
 import type { MapRow, ProcessView } from './view.js';
 

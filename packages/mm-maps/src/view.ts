@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { processCommandLine } from '@mm/cli';
 import { parseMaps, parseMapsLine, parseSmaps, processExe, readProcBytes, type MappingKind, type MapsEntry, type SmapsEntry } from '@mm/core';
 import { classifyMapping, codeFiles, displayName, guessExecutable } from './kind.js';
 
@@ -98,15 +98,7 @@ export function readView(target: Target, options: ReadViewOptions = {}): Process
 }
 
 /** The command line of a process for a heading (`[comm]` for kernel threads), or '' if gone. */
-export function commandLine(pid: number): string {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '');
-    if (argv) return argv.split('\0').join(' ');
-    return `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`;
-  } catch {
-    return '';
-  }
-}
+export const commandLine: (pid: number) => string = processCommandLine;
 
 /** An address range [start, end) of memory this process mapped, with the operand it came from. */
 export interface MarkedRange {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { formatTable } from '@mm/cli';
 import { fileTarget, findHolders, shmTarget, systemError, type Holder, type HolderScan, type HolderTarget } from '@mm/core';
 
 /**
@@ -64,9 +65,7 @@ export function formatWho(result: WhoResult, options: { header: boolean }): stri
   const rows = result.holders.map((h) => [String(h.pid), h.command, kib(h.mapped), kib(h.resident), howHeld(h)]);
   const head = ['PID', 'COMMAND', 'MAPPED_KB', 'RSS_KB', 'HOW'];
   const all = options.header ? [head, ...rows] : rows;
-  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length), 0));
-  const right = new Set([0, 2, 3]);
-  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ') + '\n').join('');
+  return formatTable(all, { rightAligned: [0, 2, 3] });
 }
 
 /** NDJSON: one object per holder, numbers in bytes, addresses as `0x…` strings. */

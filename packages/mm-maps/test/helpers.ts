@@ -56,7 +56,7 @@ const MAPPER = `
 const m = await import(${JSON.stringify(core)});
 const [target, access, sharing, touch] = process.argv.slice(1);
 const map = target.startsWith('shm:')
-  ? m.openShmMapping(target.slice(4), { access: access === 'r' ? 'r' : 'rw', protection: access, sharing })
+  ? m.openShmMapping(target.slice(4), { readOnly: access === 'r', access, sharing })
   : m.openMapping(target, { access, sharing });
 let sum = 0;
 for (let i = 0; i < Number(touch); i += 4096) sum += map.bytes[i];

@@ -3,7 +3,8 @@
 // viewport, a PNG that is not blank — against the kernel's own /proc/PID/maps.
 import { closeSync, ftruncateSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatBytes, mappingKind, parseMaps, codeFiles } from '@mm/core';
+import { mappingKind, parseMaps, codeFiles } from '@mm/core';
+import { formatBytes } from '@mm/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binPath, runBin, tempDir, uniqueShmName } from '@mm/testkit';
 import { FILE_OUTLINE, KIND_COLOURS, summaryGroup } from '../src/index.js';

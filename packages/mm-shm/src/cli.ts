@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // mm-shm — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { formatBytes, shmList, shmStat, signalNumber, validateShmName } from '@mm/core';
-import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, UsageError, warn } from '@mm/core/cli';
+import { shmList, shmStat, validateShmName } from '@mm/core';
+import { createProgram, formatBytes, intArg, isInteractive, paint, runCli, signalExitCode, sizeArg, UsageError, warn, withStopSignals } from '@mm/cli';
 import { runArbiter } from './arbiter.js';
 import { attachments } from './attached.js';
 import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
@@ -12,19 +12,6 @@ import { watchObject } from './watch.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 const PROG = 'mm-shm';
-
-/** Runs `body` with SIGINT/SIGTERM/SIGHUP turned into an abort of the signal it is given. */
-async function withSignals<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of signals) process.on(s, onSignal);
-  try {
-    return await body(controller.signal);
-  } finally {
-    for (const s of signals) process.off(s, onSignal);
-  }
-}
 
 await runCli(PROG, async (argv) => {
   let exitCode = 0;
@@ -66,10 +53,10 @@ Examples:
       // Read without blocking the event loop, so INT/TERM/HUP can stop the copy and remove
       // an object this run created (exit 128+N).
       try {
-        await withSignals((signal) => writeObjectAsync(name, 0, { ...opts, signal }));
+        await withStopSignals((stop) => writeObjectAsync(name, 0, { ...opts, signal: stop.signal }));
       } catch (e) {
         if (typeof e === 'string' && e.startsWith('SIG')) {
-          exitCode = 128 + signalNumber(e as NodeJS.Signals);
+          exitCode = signalExitCode(e);
           return;
         }
         throw e;
@@ -142,11 +129,11 @@ Examples:
     .option('--no-squeeze', 'show every line (by default runs of zero lines collapse to *, as xxd -a)')
     .action(async (name: string, opts: { interval: number; offset: number; length: number; squeeze: boolean }) => {
       const redraw = isInteractive(process.stdout);
-      const result = await withSignals((signal) =>
+      const result = await withStopSignals((stop) =>
         watchObject(name, {
           ...opts,
           redraw,
-          signal,
+          signal: stop.signal,
           mark: (text) => paint(text, 'yellow'),
           title: `${PROG} watch ${validateShmName(name)}`,
         }),
@@ -164,7 +151,7 @@ Examples:
     .option('-t, --timeout <ms>', 'give up after this many milliseconds (exit 1)', intArg('timeout', 0, 2 ** 31 - 1))
     .action(async (name: string, opts: { offset: number; while?: number; until?: number; timeout?: number }) => {
       if (opts.while !== undefined && opts.until !== undefined) throw new UsageError('--while and --until cannot be used together');
-      const { result, stoppedBy } = await withSignals(async (signal) => ({ result: await waitWord(name, { ...opts, signal }), stoppedBy: signal.reason as NodeJS.Signals | undefined }));
+      const { result, stoppedBy } = await withStopSignals(async (stop) => ({ result: await waitWord(name, { ...opts, signal: stop.signal }), stoppedBy: stop.caught }));
       const bare = validateShmName(name);
       if (result.outcome === 'done') process.stdout.write(`${result.value}\n`);
       else if (result.outcome === 'timed-out') {
@@ -172,7 +159,7 @@ Examples:
         exitCode = 1;
       } else {
         warn(PROG, `${stoppedBy ?? 'SIGINT'}: stopped waiting on ${bare} (the word at offset ${opts.offset} is ${result.value})`);
-        exitCode = 128 + signalNumber(stoppedBy ?? 'SIGINT');
+        exitCode = signalExitCode(stoppedBy ?? 'SIGINT');
       }
     });
 
@@ -202,8 +189,8 @@ Examples:
     .option('-s, --size <size>', 'object size', sizeArg('size'), 4096)
     .action(async (opts: { name: string; keep?: boolean; exclusive?: boolean; steps: number; interval: number; pause: number; size: number }) => {
       validateShmName(opts.name);
-      const result = await withSignals((signal) => runArbiter({ ...opts, waitForEnter: !!process.stdin.isTTY, signal }));
-      if (!result.completed) exitCode = 128 + signalNumber(result.interruptedBy ?? 'SIGINT');
+      const result = await withStopSignals((stop) => runArbiter({ ...opts, waitForEnter: !!process.stdin.isTTY, signal: stop.signal }));
+      if (!result.completed) exitCode = signalExitCode(result.interruptedBy ?? 'SIGINT');
     });
 
   await program.parseAsync(argv);

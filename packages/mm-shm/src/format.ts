@@ -3,8 +3,8 @@
  * names, times, and the records printed by `ls` and `stat` (text and JSON).
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from '@mm/core/cli';
-import { escapeText, SHM_DIR, type ShmInfo } from '@mm/core';
+import { escapeText, formatTable as alignedTable, InvalidArgumentError } from '@mm/cli';
+import { SHM_DIR, type ShmInfo } from '@mm/core';
 import type { AttachmentScan, Attachments } from './attached.js';
 
 /**
@@ -150,11 +150,7 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
     // Names print as `ls -b` shows them (\n, \\, \xff), so one object is always one line.
     rows.push([shownName(i), size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const rightAligned = new Set(a ? [1, 4] : [1]);
-  return rows
-    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '))
-    .join('\n') + '\n';
+  return alignedTable(rows, { rightAligned: a ? [1, 4] : [1] });
 }
 
 /** A name as `ls -l` shows it: a symbolic link with `-> target`. */

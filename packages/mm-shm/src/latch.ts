@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { fromNodeError, futexWaitAsync, futexWake, isSystemError, MmError, openMapping, shmOpen } from '@mm/core';
 import type { Mapping } from '@mm/core';
-import { UsageError } from '@mm/core/cli';
+import { UsageError } from '@mm/cli';
 
 /** Parses a word value: a decimal integer (signed or unsigned) or 0x hex that fits 32 bits; returned as a signed int32. */
 export function parseWordValue(text: string, what = 'value'): number {
@@ -26,7 +26,7 @@ export function parseWordValue(text: string, what = 'value'): number {
  */
 export function openWord(name: string, offset: number): Mapping {
   if (offset % 4 !== 0) throw new UsageError(`invalid offset: ${offset} is not a multiple of 4 (a futex word is 4-byte aligned)`);
-  const h = shmOpen(name, { access: 'rw' });
+  const h = shmOpen(name);
   try {
     let size: number;
     try {
@@ -76,7 +76,7 @@ export async function waitWord(name: string, options: WaitWordOptions = {}): Pro
   const m = openWord(name, offset);
   // The word is read with pread, never through the mapping: another process cutting the
   // object short then makes a short read (an error message), not a SIGBUS.
-  const h = shmOpen(name, { access: 'r' });
+  const h = shmOpen(name, { readOnly: true });
   try {
     const read = (): number => {
       const b = Buffer.alloc(4);

@@ -296,7 +296,7 @@ export const READ_PIPE_SIZE = 1 << 20;
  * number of bytes written.
  */
 export function readObject(name: string, output: number, options: ReadOptions = {}): number {
-  const h = shmOpen(name, { access: 'r' });
+  const h = shmOpen(name, { readOnly: true });
   try {
     const offset = options.offset ?? 0;
     if (offset >= h.size) return 0;

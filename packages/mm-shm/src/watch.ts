@@ -96,7 +96,7 @@ export async function watchObject(name: string, options: WatchOptions = {}): Pro
   const limit = options.length ?? 64 * 1024;
   const squeeze = options.squeeze ?? true;
   const out = options.out ?? process.stdout;
-  const h = shmOpen(name, { access: 'r' });
+  const h = shmOpen(name, { readOnly: true });
   const title = options.title ?? `mm-shm watch ${h.name}`;
   let previous: Buffer | undefined;
   let previousSize = -1;

@@ -2,10 +2,10 @@
 // watches the rope, calls the winner at ±limit, stops the players, reports, unlinks.
 import { futexWake, openShmMapping, shmUnlink, isSystemError, type Mapping } from '@mm/core';
 import { notAnObject } from './object-kind.js';
-import { ToolError, warn } from '@mm/core/cli';
+import { processAlive, ToolError, warn } from '@mm/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, REASON, Result, SIDES, SIDE_OFFSET, State, Status, SyncCode, type ResultCode, type Side, type SyncMode } from './layout.js';
 import { plainLine, resultLine, resultText, ttyLine, type GameResult, type Snapshot } from './display.js';
-import { processAlive, sleep } from './process.js';
+import { sleep } from './process.js';
 
 /** How the arbiter shows the game. */
 export type DisplayMode = 'tty' | 'plain' | 'json';
@@ -94,7 +94,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
   // Another process may shrink the object (truncate -s 0 /dev/shm/NAME): its words then
   // read as zeros here. Checked on every turn of every loop; the game ends with the message.
   const intact = (): void => mapping.check('the game was on');
-  // If the process exits under us (e.g. stdout's reader went away and the CLI kit exits
+  // If the process exits under us (e.g. stdout's reader went away and @mm/cli's runCli exits
   // with 141), still end the game for the players and remove the object.
   const onExit = (): void => {
     if (view.state() !== State.over) {

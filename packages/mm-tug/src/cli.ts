@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // mm-tug — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { signalNumber, validateShmName } from '@mm/core';
-import { createProgram, runCli, countArg, intArg, isInteractive, Option, InvalidArgumentError, ToolError, type Command } from '@mm/core/cli';
+import { validateShmName } from '@mm/core';
+import { createProgram, runCli, countArg, intArg, isInteractive, Option, InvalidArgumentError, signalExitCode, ToolError, withStopSignals, type Command } from '@mm/cli';
 import { runArbiter, MAX_LIMIT, type DisplayMode } from './arbiter.js';
 import { runDemo } from './demo.js';
 import { runPlayer, type PlayerReport } from './player.js';
@@ -36,22 +36,9 @@ function nameArg(value: string): string {
   }
 }
 
-/** Turns SIGINT/SIGTERM/SIGHUP into an abort while `run` is in progress. */
-async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; caught?: string }> {
-  const ac = new AbortController();
-  let caught: string | undefined;
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const handler = (sig: NodeJS.Signals): void => {
-    caught ??= sig;
-    ac.abort();
-  };
-  for (const s of signals) process.on(s, handler);
-  try {
-    const value = await run(ac.signal);
-    return { value, caught };
-  } finally {
-    for (const s of signals) process.off(s, handler);
-  }
+/** Runs `run` while SIGINT/SIGTERM/SIGHUP abort it; returns its value and the signal caught, if any. */
+function interruptible<T>(run: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; caught?: string }> {
+  return withStopSignals(async (stop) => ({ value: await run(stop.signal), caught: stop.caught }));
 }
 
 interface GameFlags {
@@ -83,8 +70,7 @@ async function playGame(flags: GameFlags, demo: boolean): Promise<number> {
 function gameExit(result: GameResult, caught: string | undefined): number {
   if (result.winner) return 0;
   if (result.reason === 'interrupted') {
-    const signo = signalNumber(caught ?? 'SIGINT');
-    throw new ToolError(`${result.name}: game interrupted by ${caught ?? 'SIGINT'}`, 128 + signo);
+    throw new ToolError(`${result.name}: game interrupted by ${caught ?? 'SIGINT'}`, signalExitCode(caught ?? 'SIGINT'));
   }
   throw new ToolError(`${result.name}: ${result.note ?? `game ended: ${result.reason}`}`);
 }
@@ -102,7 +88,7 @@ async function playSide(side: Side, flags: { name: string; timeout: number; sync
   if (flags.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(`${side} pulls=${report.pulls} outcome=${report.outcome}\n`);
   if (report.outcome === 'won' || report.outcome === 'lost') return 0;
-  if (report.outcome === 'quit') return 128 + signalNumber(caught ?? 'SIGINT');
+  if (report.outcome === 'quit') return signalExitCode(caught ?? 'SIGINT');
   if (report.outcome === 'opponent-left') throw new ToolError(`${flags.name}: game over: the ${opposite(side)} player left`);
   throw new ToolError(`${flags.name}: ${OUTCOME_MESSAGE[report.outcome] ?? report.outcome}`);
 }

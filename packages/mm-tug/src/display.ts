@@ -1,6 +1,6 @@
 // What the arbiter prints: the rope drawn for a terminal, plain update lines for pipes,
 // and the result (a line, a few lines for people, or a JSON object).
-import { paint } from '@mm/core/cli';
+import { paint } from '@mm/cli';
 import type { Side, SyncMode } from './layout.js';
 
 /** The outcome of a game as the arbiter reports it (`--json` prints this object). */

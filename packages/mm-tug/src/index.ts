@@ -9,4 +9,3 @@ export { drawRope, plainLine, resultLine, resultText, ttyLine, formatCount, sign
 export type { GameResult, Snapshot } from './display.js';
 export { GameView, MAGIC, LAYOUT_VERSION, LAYOUT_SIZE, OFFSET, SIDE_OFFSET, State, SyncCode, Result, Status, SIDES, REASON, opposite } from './layout.js';
 export type { Side, SyncMode, StateName, ResultCode } from './layout.js';
-export { processAlive } from './process.js';

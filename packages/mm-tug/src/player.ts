@@ -1,11 +1,11 @@
 // A player: attach to the arbiter's object, take a side, wait for the start (asleep on the
 // state word's futex), pull the rope in native chunks until the stop flag is up, publish the
 // final count.
-import { futexWait, futexWaitAsync, openShmMapping, pullLoop, isSystemError, type Mapping } from '@mm/core';
+import { futexWait, futexWaitAsync, openShmMapping, addUntilStop, isSystemError, type Mapping } from '@mm/core';
 import { notAnObject } from './object-kind.js';
-import { ToolError } from '@mm/core/cli';
+import { ChunkSizer, processAlive, ToolError, yieldToEvents } from '@mm/cli';
 import { GameView, LAYOUT_SIZE, LAYOUT_VERSION, MAGIC, OFFSET, Result, SIDE_OFFSET, State, Status, type Side, type SyncMode } from './layout.js';
-import { processAlive, sleep, yieldToLoop } from './process.js';
+import { sleep } from './process.js';
 
 /** How a game ended, seen from one player. */
 export type Outcome = 'won' | 'lost' | 'opponent-left' | 'declared-gone' | 'interrupted' | 'timeout' | 'arbiter-gone' | 'quit';
@@ -199,21 +199,21 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
       // Back to the event loop (signals) every SET_CHECK_MS.
       view.store(block + SIDE_OFFSET.status, Status.set);
       futexWait(mapping, OFFSET.state, State.ready, { timeout: SET_CHECK_MS });
-      if (view.state() !== State.running) await yieldToLoop();
+      if (view.state() !== State.running) await yieldToEvents();
     }
 
     // Pulling.
     view.store(block + SIDE_OFFSET.status, Status.pulling);
     const atomic = sync === 'atomic';
     const step = side === 'left' ? -1 : 1;
-    const targetNs = (options.chunkMs ?? 2) * 1e6;
-    let max = 10_000;
+    // Each chunk aims at ~chunkMs: long enough to run at C speed, short enough to publish
+    // the count and notice signals promptly.
+    const chunks = new ChunkSizer({ first: 10_000, min: 1000, max: 50_000_000, targetMs: options.chunkMs ?? 2, whenInstant: 'double' });
     let pulls = 0;
     let outcome: Outcome | undefined;
     for (;;) {
-      const t0 = process.hrtime.bigint();
-      const n = pullLoop(mapping, { positionOffset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max });
-      const ns = Number(process.hrtime.bigint() - t0);
+      const max = chunks.size;
+      const n = chunks.run(() => addUntilStop(mapping, { offset: OFFSET.position, stopOffset: OFFSET.stop, step, atomic, max }));
       intact();
       pulls += n;
       const now = Date.now();
@@ -228,10 +228,7 @@ export async function runPlayer(side: Side, options: PlayerOptions): Promise<Pla
         view.store(block + SIDE_OFFSET.status, Status.quit);
         throw new ToolError(`${name}: the arbiter (pid ${arbiterPid}) is gone after ${pulls} pulls`);
       }
-      // Aim each chunk at ~chunkMs: long enough to run at C speed, short enough to
-      // publish the count and notice signals promptly.
-      max = Math.max(1000, Math.min(50_000_000, Math.round(ns > 0 ? (max * targetNs) / ns : max * 2)));
-      await yieldToLoop();
+      await yieldToEvents();
     }
     view.store64(block + SIDE_OFFSET.pulls, pulls);
     intact();

@@ -1,11 +1,10 @@
-// The library without the CLI: layout access, the rope drawing, liveness checks, and a whole
+// The library without the CLI: layout access, the rope drawing, and a whole
 // game played in this process by runArbiter and two runPlayer calls.
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { uniqueShmName } from '@mm/testkit';
-import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, processAlive, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
+import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
 
 const names: string[] = [];
 afterEach(() => {
@@ -57,21 +56,6 @@ describe('GameView', () => {
 
   it('refuses a buffer smaller than the layout', () => {
     expect(() => new GameView(new ArrayBuffer(LAYOUT_SIZE - 8))).toThrow(RangeError);
-  });
-});
-
-describe('processAlive', () => {
-  it('is true for a running process, false for a zombie nobody reaped', async () => {
-    expect(processAlive(process.pid)).toBe(true);
-    // sh forks a short sleep, then becomes `sleep 3`, which never waits for it: a zombie.
-    const child = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 3'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const pid = Number(await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(readFileSync(`/proc/${pid}/stat`, 'latin1')).toMatch(/\) Z /);
-    expect(processAlive(pid)).toBe(false);
-    child.kill();
-    await new Promise((r) => child.once('exit', r));
-    expect(processAlive(pid)).toBe(false);
   });
 });
 

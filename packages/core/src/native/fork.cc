@@ -537,16 +537,17 @@ struct ReaderArgs {
   int signo;
   int outFd;
   int reportFd;
-  uint8_t* base;
-  size_t capacity;
+  uint64_t* length;  // the payload's length word
+  uint8_t* data;     // the payload's first byte
+  size_t capacity;   // bytes from data to the mapping's end
 };
 
 void ReaderBody(void* arg) {
   const ReaderArgs* a = static_cast<const ReaderArgs*>(arg);
   ChildAwaitSignal(a->signo);
-  uint64_t len = __atomic_load_n(reinterpret_cast<uint64_t*>(a->base), __ATOMIC_ACQUIRE);
+  uint64_t len = __atomic_load_n(a->length, __ATOMIC_ACQUIRE);
   if (len > a->capacity) len = a->capacity;
-  bool ok = ChildWriteAll(a->outFd, a->base + 16, len);
+  bool ok = ChildWriteAll(a->outFd, a->data, len);
   if (a->reportFd >= 0) ChildWriteAll(a->reportFd, reinterpret_cast<uint8_t*>(&len), sizeof len);
   _exit(ok ? 0 : 1);
 }
@@ -559,10 +560,11 @@ bool CheckOpen(Napi::Env env, int fd, const char* what) {
 
 }  // namespace
 
-// forkSignalReader(handle, signo, outFd, reportFd) -> pid
-// The child waits in sigwait(signo); when woken it reads a native uint64 length from the
-// first 8 bytes of the mapping, writes that many bytes from offset 16 to outFd, writes the
-// length it saw (uint64) to reportFd (if >= 0), and exits 0 (1 if a write failed).
+// forkSignalReader(handle, signo, outFd, reportFd, lengthOffset, dataOffset) -> pid
+// The child waits in sigwait(signo); when woken it reads a native uint64 length at
+// lengthOffset of the mapping, writes that many bytes from dataOffset (at most to the
+// mapping's end) to outFd, writes the length it saw (uint64) to reportFd (if >= 0), and
+// exits 0 (1 if a write failed). The caller chooses the layout.
 // It keeps only outFd and reportFd open and dies with this process (see ForkChild).
 static Napi::Value ForkSignalReader(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -577,12 +579,20 @@ static Napi::Value ForkSignalReader(const Napi::CallbackInfo& info) {
     ThrowCode(env, "ERR_OUT_OF_RANGE", "signal cannot be waited for");
     return env.Undefined();
   }
-  if (s->length < 16) {
-    ThrowCode(env, "ERR_OUT_OF_RANGE", "mapping too small for the 16-byte header");
+  uint64_t lengthOffset, dataOffset;
+  if (!ReadSize(info[4], "lengthOffset", &lengthOffset) || !ReadSize(info[5], "dataOffset", &dataOffset))
+    return env.Undefined();
+  if (lengthOffset % 8 != 0 || lengthOffset > s->length || s->length - lengthOffset < 8) {
+    ThrowCode(env, "ERR_OUT_OF_RANGE", "lengthOffset must be a multiple of 8 with its 8 bytes inside the mapping");
+    return env.Undefined();
+  }
+  if (dataOffset > s->length) {
+    ThrowCode(env, "ERR_OUT_OF_RANGE", "dataOffset lies outside the mapping");
     return env.Undefined();
   }
   if (!CheckOpen(env, outFd, "output") || !CheckOpen(env, reportFd, "report output")) return env.Undefined();
-  ReaderArgs args = {static_cast<int>(signo), outFd, reportFd, s->data(), s->length - 16};
+  ReaderArgs args = {static_cast<int>(signo), outFd, reportFd, reinterpret_cast<uint64_t*>(s->data() + lengthOffset),
+                     s->data() + dataOffset, s->length - dataOffset};
   int keep[2] = {outFd, reportFd};
   ChildSpec spec;
   spec.keep = keep;

@@ -1,5 +1,7 @@
 // Hot loops over shared memory, run natively so a loop of 10^9 steps costs what C costs.
-// JS calls them in chunks, between which it can draw progress and notice Ctrl-C.
+// JS calls them in chunks, between which it can draw progress and notice Ctrl-C:
+// incrementLoop (a counter, racy or atomic) and addUntilStop (adds a step to a word until
+// a stop word is set).
 #include "common.h"
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -91,22 +93,22 @@ static Napi::Value IncrementLoop(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// pullLoop(handle, positionOffset, stopOffset, step, atomic, max) -> pulls done.
-// Adds `step` to the int32 at positionOffset up to `max` times, racy (load then store) or
-// atomic, and stops early once the int32 at stopOffset is non-zero. The stop flag is read
-// with acquire semantics on every pull, so it cannot be hoisted out of the loop.
-static Napi::Value PullLoop(const Napi::CallbackInfo& info) {
+// addUntilStop(handle, offset, stopOffset, step, atomic, max) -> steps done.
+// Adds `step` to the int32 at offset up to `max` times, racy (load then store) or atomic,
+// and stops early once the int32 at stopOffset is non-zero. The stop word is read with
+// acquire semantics before every step, so it cannot be hoisted out of the loop.
+static Napi::Value AddUntilStop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   MapState* s = MapHandle::Live(info, 0);
   if (!s) return env.Undefined();
-  int32_t* pos = Slot<int32_t>(info, s, 1, "positionOffset");
+  int32_t* pos = Slot<int32_t>(info, s, 1, "offset");
   if (!pos) return env.Undefined();
   int32_t* stop = Slot<int32_t>(info, s, 2, "stopOffset");
   if (!stop) return env.Undefined();
   // One check covers both words when they share a page (4096 bytes at least; protections
   // are per page).
   bool samePage = reinterpret_cast<uintptr_t>(pos) / 4096 == reinterpret_cast<uintptr_t>(stop) / 4096;
-  if (!CheckAccess(env, pos, "positionOffset") || (!samePage && !CheckAccess(env, stop, "stopOffset")))
+  if (!CheckAccess(env, pos, "offset") || (!samePage && !CheckAccess(env, stop, "stopOffset")))
     return env.Undefined();
   int64_t step;
   uint64_t max;
@@ -131,7 +133,7 @@ static Napi::Value PullLoop(const Napi::CallbackInfo& info) {
 
 void InitLoops(Napi::Env env, Napi::Object exports) {
   exports.Set("incrementLoop", Napi::Function::New(env, IncrementLoop, "incrementLoop"));
-  exports.Set("pullLoop", Napi::Function::New(env, PullLoop, "pullLoop"));
+  exports.Set("addUntilStop", Napi::Function::New(env, AddUntilStop, "addUntilStop"));
 }
 
 }  // namespace mm

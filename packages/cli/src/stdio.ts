@@ -6,9 +6,8 @@
 // (stdin opened write-only, stdout read-only): every read or write then fails with EBADF,
 // from JavaScript and native code alike, and the number stays taken so no file lands on it.
 import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
-import { fromNodeError, isSystemError, systemError } from '../errors.js';
-import { reopenFd } from '../io.js';
-import { decodeBytes, escapeText, hasRawBytes } from '../text.js';
+import { decodeBytes, fromNodeError, hasRawBytes, isSystemError, reopenFd, systemError } from '@mm/core';
+import { escapeText } from './text.js';
 
 /**
  * True when `fd` is /dev/null opened read-write: what Node.js substitutes for a standard

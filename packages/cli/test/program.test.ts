@@ -25,8 +25,8 @@ describe('number parsing', () => {
 describe('CLI kit', () => {
   const tmp = tempDir('mm-cli-');
   afterAll(() => tmp.cleanup());
-  const cli = new URL('../dist/cli/index.js', import.meta.url).pathname;
-  const core = new URL('../dist/index.js', import.meta.url).pathname;
+  const cli = new URL('../dist/index.js', import.meta.url).pathname;
+  const core = new URL('../../core/dist/index.js', import.meta.url).pathname;
   const tool = join(tmp.path, 'demo-tool.mjs');
   writeFileSync(tool, `
     import { createProgram, runCli, sizeArg, UsageError, ToolError } from ${JSON.stringify(cli)};

@@ -1,0 +1,52 @@
+// Colour, animation and progress only where a person watches: a TTY, TERM not `dumb`,
+// NO_COLOR unset. Piped output stays plain.
+
+/** True when `stream` is a terminal a person watches (a TTY, TERM not `dumb`). */
+export function isInteractive(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return !!stream.isTTY && process.env.TERM !== 'dumb';
+}
+
+/** True when colour may be used on `stream`: a TTY, no NO_COLOR, TERM not `dumb`. */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return isInteractive(stream) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+}
+
+/** Wraps text in an ANSI colour when {@link useColor} allows. */
+export function paint(text: string, color: 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'bold' | 'dim', stream: NodeJS.WriteStream = process.stdout): string {
+  if (!useColor(stream)) return text;
+  const codes = { red: 31, green: 32, yellow: 33, blue: 34, cyan: 36, bold: 1, dim: 2 } as const;
+  return `\x1b[${codes[color]}m${text}\x1b[0m`;
+}
+
+/**
+ * A one-line progress bar on stderr, drawn only when stderr is an interactive terminal and
+ * NO_COLOR is unset (never into a pipe or file), redrawn at most ~10 times a second.
+ */
+export class ProgressBar {
+  readonly active: boolean;
+  private last = 0;
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.active = useColor(stream) && total > 0;
+  }
+
+  /** Redraws with `done` of `total` finished; `extra` is shown after the percentage. */
+  update(done: number, extra = ''): void {
+    if (!this.active) return;
+    const now = Date.now();
+    if (now - this.last < 100 && done < this.total) return;
+    this.last = now;
+    const width = 30;
+    const frac = Math.min(1, done / this.total);
+    const filled = Math.round(frac * width);
+    this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${extra}\x1b[K`);
+  }
+
+  /** Clears the bar's line. */
+  finish(): void {
+    if (this.active) this.stream.write('\r\x1b[K');
+  }
+}
