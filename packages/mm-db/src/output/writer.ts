@@ -1,13 +1,17 @@
 /**
- * Output: records as TSV (with a header), CSV, NDJSON (one object per line) or an aligned
- * table. The line formats are written straight from the mapped bytes into one reusable
- * output buffer, without building an object per record, so exporting a million records
- * costs little more than the write(2) calls.
+ * Output: records as TSV (with a header), CSV or NDJSON (one object per line). The lines are
+ * written straight from the mapped bytes into one reusable output buffer, without building
+ * an object per record, so exporting a million records costs little more than the write(2)
+ * calls.
  */
-import type { FieldLayout, Layout } from './layout.js';
 import { encodeBytes, hasRawBytes } from '@mm/core';
-import type { Database } from './db.js';
-import { decodeText, formatFloat, formatValueJson, formatValueText, isText, textCapacity, type Row } from './codec.js';
+import type { FieldLayout } from '../layout.js';
+import type { Database } from '../db.js';
+import { isSmallInt, readExpression, type ScalarKind } from '../accessors.js';
+import { decodeText } from '../record.js';
+import { isText, textCapacity } from '../value/kinds.js';
+import { formatFloat } from '../value/format.js';
+import { escapeTsv, quoteCsv } from './escape.js';
 
 /** Line formats. `tsv`: tab-separated with a header line; `csv`: RFC 4180 with a header; `json`: NDJSON. */
 export type LineFormat = 'tsv' | 'csv' | 'json';
@@ -82,14 +86,6 @@ class Out {
 type Emit = (bytes: Buffer, dv: DataView, base: number) => void;
 
 const TWO32 = 4294967296;
-
-function escapeTsv(s: string): string {
-  return s.replace(/[\\\t\n\r]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : rawByte(c)));
-}
-
-function quoteCsv(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** Upper bound of the bytes one field's value can take in any line format. */
 function maxValueBytes(f: FieldLayout): number {
@@ -247,10 +243,6 @@ function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s
   };
 }
 
-const SMALL_INT_GETTER: Partial<Record<string, string>> = {
-  i8: 'getInt8', u8: 'getUint8', i16: 'getInt16', u16: 'getUint16', i32: 'getInt32', u32: 'getUint32',
-};
-
 /**
  * Generates one straight-line function writing a whole record (constant bytes stored one
  * by one, small integers and plain text inline, everything else through the field's
@@ -270,9 +262,8 @@ function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, 
   }
   fields.forEach((f, j) => {
     constant(keyPrefix(k++, f.name));
-    const getter = SMALL_INT_GETTER[f.kind];
-    if (getter && f.count === undefined) {
-      code.push(`p = putInt(b, p, dv.${getter}(base + ${f.offset}${f.elemSize > 1 ? ', true' : ''}));`);
+    if (isSmallInt(f.kind) && f.count === undefined) {
+      code.push(`p = putInt(b, p, ${readExpression(f.kind as ScalarKind, 'dv', `base + ${f.offset}`)});`);
     } else if (isText(f)) {
       code.push(`v = copyText(b, p, bytes, base + ${f.offset}, ${textCapacity(f)});`);
       code.push(`if (v < 0) { out.pos = p; emits[${j}](bytes, dv, base); p = out.pos; } else p = v;`);
@@ -362,43 +353,3 @@ export class RecordWriter {
   }
 }
 
-/** One record object as a JSON line (without the newline); 64-bit integers keep every digit. */
-export function formatRowJson(layout: Layout, row: Row): string {
-  const parts: string[] = [];
-  for (const f of layout.fields) if (f.name in row) parts.push(`${JSON.stringify(f.name)}:${formatValueJson(f, row[f.name])}`);
-  return `{${parts.join(',')}}`;
-}
-
-function tableCell(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f\\]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c.charCodeAt(0) >= 0xdc80 ? rawByte(c) : ctrl(c)));
-}
-
-/** A raw (non-UTF-8) byte carried as U+DC80+byte, shown as `\xHH`. */
-function rawByte(c: string): string {
-  return `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`;
-}
-
-function ctrl(c: string): string {
-  return (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/**
- * An aligned table for a terminal: an index column `#`, then the fields; numbers are
- * right-aligned, text left-aligned, control characters shown escaped. `bold` styles the header.
- */
-export function renderTable(db: Database, indices: Iterable<number>, fields: FieldLayout[] = db.layout.fields, bold: (s: string) => string = (s) => s): string {
-  const head = [INDEX_KEY, ...fields.map((f) => f.name)];
-  const right = [true, ...fields.map((f) => !isText(f) && f.kind !== 'bool' && f.count === undefined)];
-  const rows: string[][] = [];
-  for (const i of indices) {
-    const row = db.get(i);
-    rows.push([String(i), ...fields.map((f) => tableCell(formatValueText(f, row[f.name])))]);
-  }
-  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((s, c) => (c === cells.length - 1 && !right[c] ? s : right[c] ? s.padStart(width[c]) : s.padEnd(width[c])))
-      .join('  ')
-      .trimEnd();
-  return [bold(line(head)), ...rows.map(line)].join('\n') + '\n';
-}
