@@ -38,12 +38,15 @@ export const INDEX_KEY = '#';
 
 class Out {
   buf: Buffer;
+  /** The same bytes as `buf`, for storing four constant bytes at once. */
+  view: DataView;
   pos = 0;
   constructor(
     private readonly sink: Sink,
     size: number,
   ) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   room(n: number): void {
@@ -219,42 +222,36 @@ function putInt(b: Buffer, p: number, n: number): number {
   return p + len;
 }
 
-/** Copies plain text bytes of a char[N] field (up to its NUL) to b[p], in quotes for JSON; -1 when a byte needs escaping. */
-function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s: number, cap: number) => number {
+/** The bytes of a text field a line format copies as they are: printable ASCII minus its special characters. */
+function plainBytes(format: LineFormat): Uint8Array {
   const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
   const plain = new Uint8Array(256);
   for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
-  const quote = format === 'json';
-  // CSV quotes a value with a leading or trailing blank; blanks inside stay on the fast path.
-  const edgeBlank = format === 'csv';
-  return (b, p, bytes, s, cap) => {
-    const start = p;
-    if (quote) b[p++] = 34;
-    const e = s + cap;
-    for (let k = s; k < e; k++) {
-      const c = bytes[k];
-      if (c === 0) break;
-      if (plain[c] === 0) return -1;
-      b[p++] = c;
-    }
-    if (edgeBlank && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) return -1;
-    if (quote) b[p++] = 34;
-    return p;
-  };
+  return plain;
 }
 
+/** Formats records [i, end) into the output buffer until it passes `limit`; returns the next record to write. */
+type RangeWriter = (bytes: Buffer, dv: DataView, i: number, end: number, rs: number, limit: number) => number;
+
 /**
- * Generates one straight-line function writing a whole record (constant bytes stored one
- * by one, small integers and plain text inline, everything else through the field's
- * emitter), generated once per output from field names that are C identifiers.
+ * Generates the loop that writes records, once per output, from the layout (field names are
+ * C identifiers): one straight-line body per record, with the constant bytes of the line
+ * stored four at a time, small integers and plain ASCII text written as bytes into the
+ * reused output buffer (no string per record), and only the rare rest (text needing escapes,
+ * floats, 64-bit integers, arrays) through the field's emitter. The numbers are read with
+ * the DataView calls of the accessor table.
  */
-function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, emits: Emit[], out: Out): (bytes: Buffer, dv: DataView, base: number, i: number) => void {
-  const code: string[] = ['const b = out.buf; let p = out.pos; let v;'];
+function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean, emits: Emit[], out: Out): RangeWriter {
+  const code: string[] = [];
   const constant = (text: string) => {
-    for (const byte of Buffer.from(text)) code.push(`b[p++] = ${byte};`);
+    const bytes = Buffer.from(text);
+    let k = 0;
+    for (; k + 4 <= bytes.length; k += 4) code.push(`ov.setUint32(p, ${bytes.readUInt32LE(k)}, true); p += 4;`);
+    for (; k < bytes.length; k++) code.push(`b[p++] = ${bytes[k]};`);
   };
   const sep = format === 'tsv' ? '\t' : ',';
-  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? (format === 'tsv' ? '	' : sep) : '');
+  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? sep : '');
+  const json = format === 'json';
   let k = 0;
   if (index) {
     constant(keyPrefix(k++, INDEX_KEY));
@@ -262,24 +259,39 @@ function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, 
   }
   fields.forEach((f, j) => {
     constant(keyPrefix(k++, f.name));
+    const slow = `{ out.pos = s; emits[${j}](bytes, dv, base); p = out.pos; break f${j}; }`;
     if (isSmallInt(f.kind) && f.count === undefined) {
-      code.push(`p = putInt(b, p, ${readExpression(f.kind as ScalarKind, 'dv', `base + ${f.offset}`)});`);
+      code.push(`v = ${readExpression(f.kind as ScalarKind, 'dv', `base + ${f.offset}`)};`);
+      code.push('if (v >= 0 && v < 10) b[p++] = 48 + v; else p = putInt(b, p, v);');
     } else if (isText(f)) {
-      code.push(`v = copyText(b, p, bytes, base + ${f.offset}, ${textCapacity(f)});`);
-      code.push(`if (v < 0) { out.pos = p; emits[${j}](bytes, dv, base); p = out.pos; } else p = v;`);
+      code.push(`f${j}: {`, 's = p;');
+      if (json) code.push('b[p++] = 34;');
+      code.push(`for (let q = base + ${f.offset}, e = q + ${textCapacity(f)}; q < e; q++) {`, 'c = bytes[q];', 'if (c === 0) break;', `if (plain[c] === 0) ${slow}`, 'b[p++] = c;', '}');
+      // CSV quotes a value with a leading or trailing blank; blanks inside stay on this path.
+      if (format === 'csv') code.push(`if (p > s && (b[s] === 32 || b[p - 1] === 32)) ${slow}`);
+      if (json) code.push('b[p++] = 34;');
+      code.push('}');
     } else {
       code.push(`out.pos = p; emits[${j}](bytes, dv, base); p = out.pos;`);
     }
   });
-  constant(format === 'json' ? '}\n' : '\n');
-  code.push('out.pos = p;');
-  const make = new Function('out', 'emits', 'putInt', 'copyText', `return function line(bytes, dv, base, i) {\n${code.join('\n')}\n};`) as (
+  constant(json ? '}\n' : '\n');
+  const body = [
+    'const b = out.buf; const ov = out.view; let p = out.pos; let v = 0, c = 0, s = 0;',
+    'for (let base = i * rs; i < end && p <= limit; i++, base += rs) {',
+    ...code,
+    '}',
+    'out.pos = p;',
+    'return i;',
+  ];
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('out', 'emits', 'putInt', 'plain', `return function writeRecords(bytes, dv, i, end, rs, limit) {\n${body.join('\n')}\n};`) as (
     o: Out,
     e: Emit[],
     pi: typeof putInt,
-    ct: ReturnType<typeof textCopier>,
-  ) => (bytes: Buffer, dv: DataView, base: number, i: number) => void;
-  return make(out, emits, putInt, textCopier(format));
+    plain: Uint8Array,
+  ) => RangeWriter;
+  return make(out, emits, putInt, plainBytes(format));
 }
 
 /**
@@ -291,7 +303,7 @@ export class RecordWriter {
   private readonly emits: Emit[];
   private readonly maxRecord: number;
   private readonly fields: FieldLayout[];
-  private readonly line: (bytes: Buffer, dv: DataView, base: number, i: number) => void;
+  private readonly range: RangeWriter;
 
   constructor(
     private readonly db: Database,
@@ -305,7 +317,7 @@ export class RecordWriter {
     this.maxRecord = max;
     this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max));
     this.emits = fields.map((f) => fieldEmitter(f, format, this.out));
-    this.line = compileLine(fields, format, !!options.index, this.emits, this.out);
+    this.range = compileRange(fields, format, !!options.index, this.emits, this.out);
   }
 
   /** Writes the header line (TSV and CSV; nothing for JSON). */
@@ -320,7 +332,7 @@ export class RecordWriter {
   write(i: number): void {
     const { out, db } = this;
     out.room(this.maxRecord);
-    this.line(db.bytes, db.view, i * db.recordSize, i);
+    this.range(db.bytes, db.view, i, i + 1, db.recordSize, Infinity);
   }
 
   /**
@@ -330,7 +342,7 @@ export class RecordWriter {
    * bounded resident size.
    */
   writeRange(start: number, end: number): void {
-    const { out, line, db, maxRecord } = this;
+    const { out, range, db, maxRecord } = this;
     const rs = db.recordSize;
     const bytes = db.bytes;
     const dv = db.view;
@@ -339,9 +351,9 @@ export class RecordWriter {
     for (let first = start; first < end; first += block) {
       const last = Math.min(end, first + block);
       db.prefault(first, last - first);
-      for (let i = first; i < last; i++) {
+      for (let i = first; i < last; ) {
         if (out.pos > limit) out.flush();
-        line(bytes, dv, i * rs, i);
+        i = range(bytes, dv, i, last, rs, limit);
       }
       db.release(first, last - first);
     }
