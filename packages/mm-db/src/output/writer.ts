@@ -96,42 +96,15 @@ function maxValueBytes(f: FieldLayout): number {
   return (f.count ?? 1) * 26 + 4;
 }
 
+/**
+ * Text the generated loop could not copy as it is (a byte to escape, a CSV value to quote):
+ * decoded, escaped or quoted by the format's rules, and encoded back at `out.pos`.
+ */
 function textEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
   const off = f.offset;
   const cap = textCapacity(f);
   const slow = format === 'json' ? (s: string) => JSON.stringify(s) : format === 'csv' ? quoteCsv : escapeTsv;
-  const quoteByte = format === 'json' ? 34 : -1;
-  // Bytes that may be copied as they are: printable ASCII minus the format's special characters.
-  const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
-  const plain = new Uint8Array(256);
-  for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
-  // CSV: a blank inside is plain, but a leading or trailing one needs quotes (checked below).
-  const csv = format === 'csv';
-  return (bytes, _dv, base) => {
-    const b = out.buf;
-    const start = out.pos;
-    let p = start;
-    if (quoteByte >= 0) b[p++] = quoteByte;
-    const s = base + off;
-    const e = s + cap;
-    for (let k = s; k < e; k++) {
-      const c = bytes[k];
-      if (c === 0) break;
-      if (plain[c] === 0) {
-        out.pos = start;
-        out.utf8(slow(decodeText(bytes, s, cap)));
-        return;
-      }
-      b[p++] = c;
-    }
-    if (csv && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) {
-      out.pos = start;
-      out.utf8(slow(decodeText(bytes, s, cap)));
-      return;
-    }
-    if (quoteByte >= 0) b[p++] = quoteByte;
-    out.pos = p;
-  };
+  return (bytes, _dv, base) => out.utf8(slow(decodeText(bytes, base + off, cap)));
 }
 
 function scalarEmitter(f: FieldLayout, format: LineFormat, out: Out, at: (base: number, k: number) => number): (bytes: Buffer, dv: DataView, base: number, k: number) => void {
