@@ -3,9 +3,10 @@
 import { createRequire } from 'node:module';
 import { writeAll } from '@mm/core';
 import { createProgram, runCli, intArg, isInteractive, paint, UsageError, warn, type Command } from '@mm/cli';
-import { addRecord, countRecords, deleteRecords, demo, describeSchema, describeSchemaJson, getRecords, importRecords, listRecords, resolveLayout, setRecord, type ListOptions, type OutputFormat } from './commands.js';
+import { addRecord, countRecords, deleteRecords, demo, getRecords, importRecords, listRecords, resolveLayout, setRecord, type ListOptions, type OutputFormat } from './commands.js';
 import { openDatabase } from './db.js';
-import type { Sink } from './format.js';
+import { describeSchema, describeSchemaJson } from './schema/print.js';
+import type { Sink } from './output/writer.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 

@@ -6,12 +6,17 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, constan
 import { fromNodeError, systemError } from '@mm/core';
 import { UsageError } from '@mm/cli';
 import { layoutSchema, type FieldLayout, type Layout } from './layout.js';
-import { cTypeName, parseCompactSchema, parseCStruct, PERSON_SCHEMA, SchemaError } from './schema.js';
-import { checkFieldValue, parseFieldText, type Value } from './codec.js';
+import { PERSON_SCHEMA, SchemaError } from './schema/types.js';
+import { parseCompactSchema } from './schema/compact.js';
+import { parseCStruct } from './schema/c-struct.js';
+import { type Value } from './value/kinds.js';
+import { checkFieldValue, parseFieldText } from './value/parse.js';
 import { openDatabase, parseIndex, DbError, type Database } from './db.js';
-import { RecordWriter, renderTable, type LineFormat, type Sink } from './format.js';
-import { type InputFormat } from './ingest.js';
-import { rollBack, streamRecords } from './import-stream.js';
+import { unknownField } from './fields.js';
+import { RecordWriter, type LineFormat, type Sink } from './output/writer.js';
+import { renderTable } from './output/table.js';
+import { type InputFormat } from './io/input.js';
+import { rollBack, streamRecords } from './io/stream.js';
 
 /** How the record is described on the command line. */
 export interface SchemaOptions {
@@ -91,7 +96,7 @@ export function parseAssignments(layout: Layout, args: string[]): Array<[FieldLa
     if (eq <= 0) throw new UsageError(`expected field=value, got '${arg}'`);
     const name = arg.slice(0, eq);
     const f = layout.byName.get(name);
-    if (!f) throw new DbError(`unknown field '${name}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+    if (!f) throw new DbError(unknownField(layout, name));
     return [f, parseFieldText(f, arg.slice(eq + 1))] as [FieldLayout, Value];
   });
 }
@@ -129,7 +134,7 @@ function selectFields(layout: Layout, spec: string | undefined): FieldLayout[] {
   if (!names.length) throw new UsageError('--fields needs at least one field name');
   return names.map((n) => {
     const f = layout.byName.get(n);
-    if (!f) throw new DbError(`unknown field '${n}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+    if (!f) throw new DbError(unknownField(layout, n));
     return f;
   });
 }
@@ -295,38 +300,6 @@ export function importRecords(path: string, input: string, o: FileOptions & { fo
   } finally {
     db?.close();
   }
-}
-
-/** `schema`: the layout with offsets, sizes, holes and padding, like pahole. */
-export function describeSchema(layout: Layout): string {
-  const lines = [`struct ${layout.name} {`];
-  let sum = 0;
-  let holes = 0;
-  for (const f of layout.fields) {
-    if (f.padBefore) {
-      holes++;
-      lines.push('', `\t/* XXX ${f.padBefore} byte${f.padBefore === 1 ? '' : 's'} hole, try to pack */`, '');
-    }
-    sum += f.size;
-    const decl = `\t${cTypeName(f.kind).padEnd(26)} ${`${f.name}${f.count !== undefined ? `[${f.count}]` : ''};`.padEnd(21)}`;
-    lines.push(`${decl} /* ${String(f.offset).padStart(5)} ${String(f.size).padStart(5)} */`);
-  }
-  lines.push('');
-  lines.push(`\t/* size: ${layout.size}, cachelines: ${Math.ceil(layout.size / 64)}, members: ${layout.fields.length} */`);
-  if (holes) lines.push(`\t/* sum members: ${sum}, holes: ${holes}, sum holes: ${layout.holeBytes} */`);
-  if (layout.tailPadding) lines.push(`\t/* padding: ${layout.tailPadding} */`);
-  if (layout.size % 64) lines.push(`\t/* last cacheline: ${layout.size % 64} bytes */`);
-  lines.push(`}${layout.packed ? ' __attribute__((__packed__))' : ''};`);
-  return lines.join('\n') + '\n';
-}
-
-/** `schema --json`: one JSON object per field (name, type, offset, size, align), then one for the struct. */
-export function describeSchemaJson(layout: Layout): string {
-  const lines = layout.fields.map((f) =>
-    JSON.stringify({ field: f.name, type: f.count !== undefined ? `${f.kind}[${f.count}]` : f.kind, ctype: cTypeName(f.kind), offset: f.offset, size: f.size, align: f.align, hole_before: f.padBefore }),
-  );
-  lines.push(JSON.stringify({ struct: layout.name, size: layout.size, align: layout.align, packed: layout.packed, holes: layout.holeBytes, padding: layout.tailPadding }));
-  return lines.join('\n') + '\n';
 }
 
 /** The sample people the demo creates (the lab's `binary` program writes a handful like these). */

@@ -6,8 +6,11 @@
 import { fstatSync, ftruncateSync, closeSync, constants as fsConstants } from 'node:fs';
 import { openFile, openMapping, flock, allocate, fromNodeError, systemError, type Mapping } from '@mm/core';
 import { layoutSchema, type Layout, type FieldLayout } from './layout.js';
-import { PERSON_SCHEMA, type SchemaSpec } from './schema.js';
-import { checkFieldValue, fieldReader, fieldWriter, rowReader, ValueError, type FieldReader, type FieldWriter, type Row, type Value } from './codec.js';
+import { PERSON_SCHEMA, type SchemaSpec } from './schema/types.js';
+import { ValueError, type Row, type Value } from './value/kinds.js';
+import { checkFieldValue } from './value/parse.js';
+import { fieldReader, fieldWriter, rowReader, type FieldReader, type FieldWriter } from './record.js';
+import { unknownField } from './fields.js';
 
 /** A database problem (bad file size, index out of range, unknown field). Exit status 1 in the CLI. */
 export class DbError extends Error {
@@ -65,7 +68,6 @@ export class Database {
   private bytesView!: Buffer;
   private fileSize = 0;
   private n = 0;
-  private readonly names: string[];
   private readonly readers: FieldReader[];
   private readonly writers: FieldWriter[];
   private readonly readRow: (dv: DataView, bytes: Buffer, base: number) => Row;
@@ -78,7 +80,6 @@ export class Database {
     this.recordSize = layout.size;
     this.writable = writable;
     this.force = force;
-    this.names = layout.fields.map((f) => f.name);
     this.readers = layout.fields.map(fieldReader);
     this.writers = layout.fields.map(fieldWriter);
     this.readRow = rowReader(layout.fields);
@@ -149,7 +150,7 @@ export class Database {
   /** The field named `name`, or a DbError listing the fields. */
   field(name: string): FieldLayout {
     const f = this.layout.byName.get(name);
-    if (!f) throw new DbError(`unknown field '${name}' (fields: ${this.names.join(', ')})`);
+    if (!f) throw new DbError(unknownField(this.layout, name));
     return f;
   }
 

@@ -10,21 +10,29 @@
  */
 export { openDatabase, Database, DbError, parseIndex } from './db.js';
 export type { OpenOptions, Assignments } from './db.js';
-export { parseCompactSchema, parseCStruct, formatCompactSchema, formatCStruct, cTypeName, PERSON_SCHEMA, KINDS, SchemaError } from './schema.js';
-export type { Kind, FieldSpec, SchemaSpec } from './schema.js';
+export { PERSON_SCHEMA, KINDS, SchemaError } from './schema/types.js';
+export type { Kind, FieldSpec, SchemaSpec } from './schema/types.js';
+export { parseCompactSchema } from './schema/compact.js';
+export { parseCStruct } from './schema/c-struct.js';
+export { formatCompactSchema, formatCStruct, cTypeName, describeSchema, describeSchemaJson } from './schema/print.js';
 export { layoutSchema, KIND_SIZE } from './layout.js';
 export type { Layout, FieldLayout } from './layout.js';
-export {
-  ValueError, parseFieldText, checkFieldValue, parseInteger, parseFloatText, parseBool, formatFloat, formatValueText, formatValueJson,
-  fieldReader, fieldWriter, decodeText, zeroValue, intRange, typeLabel,
-} from './codec.js';
-export type { Scalar, Value, Row, FieldReader, FieldWriter } from './codec.js';
-export { RecordWriter, renderTable, formatRowJson, INDEX_KEY, PASS_BLOCK } from './format.js';
-export type { LineFormat, Sink, RecordWriterOptions } from './format.js';
-export { encodeRecords, parseCsv } from './ingest.js';
-export type { InputFormat, Encoded } from './ingest.js';
+export { ValueError, intRange, typeLabel } from './value/kinds.js';
+export type { Scalar, Value, Row } from './value/kinds.js';
+export { parseFieldText, checkFieldValue, parseInteger, parseFloatText, parseBool, zeroValue } from './value/parse.js';
+export { formatFloat, formatValueText, formatValueJson, formatRowJson } from './value/format.js';
+export { fieldReader, fieldWriter, decodeText } from './record.js';
+export type { FieldReader, FieldWriter } from './record.js';
+export { ACCESSORS } from './accessors.js';
+export type { Accessor, ScalarKind } from './accessors.js';
+export { RecordWriter, INDEX_KEY, PASS_BLOCK } from './output/writer.js';
+export type { LineFormat, Sink, RecordWriterOptions } from './output/writer.js';
+export { renderTable } from './output/table.js';
+export { encodeRecords } from './io/input.js';
+export type { InputFormat, Encoded } from './io/input.js';
+export { parseCsv } from './io/csv.js';
 export {
   resolveLayout, parseAssignments, parseIndices, listRecords, getRecords, countRecords, addRecord, setRecord, deleteRecords,
-  importRecords, describeSchema, describeSchemaJson, demo, SAMPLE_PEOPLE,
+  importRecords, demo, SAMPLE_PEOPLE,
 } from './commands.js';
 export type { SchemaOptions, FileOptions, ListOptions, OutputFormat } from './commands.js';

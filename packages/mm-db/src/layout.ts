@@ -4,7 +4,7 @@
  * the struct's size rounded up to its largest alignment (tail padding). Packed structs
  * (`__attribute__((packed))`) have no padding at all.
  */
-import type { FieldSpec, Kind, SchemaSpec } from './schema.js';
+import type { FieldSpec, Kind, SchemaSpec } from './schema/types.js';
 
 /** Bytes of one element of each kind (also its alignment on x86-64). */
 export const KIND_SIZE: Readonly<Record<Kind, number>> = {

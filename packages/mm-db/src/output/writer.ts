@@ -1,13 +1,17 @@
 /**
- * Output: records as TSV (with a header), CSV, NDJSON (one object per line) or an aligned
- * table. The line formats are written straight from the mapped bytes into one reusable
- * output buffer, without building an object per record, so exporting a million records
- * costs little more than the write(2) calls.
+ * Output: records as TSV (with a header), CSV or NDJSON (one object per line). The lines are
+ * written straight from the mapped bytes into one reusable output buffer, without building
+ * an object per record, so exporting a million records costs little more than the write(2)
+ * calls.
  */
-import type { FieldLayout, Layout } from './layout.js';
 import { encodeBytes, hasRawBytes } from '@mm/core';
-import type { Database } from './db.js';
-import { decodeText, formatFloat, formatValueJson, formatValueText, isText, textCapacity, type Row } from './codec.js';
+import type { FieldLayout } from '../layout.js';
+import type { Database } from '../db.js';
+import { isSmallInt, readExpression, type ScalarKind } from '../accessors.js';
+import { decodeText } from '../record.js';
+import { isText, textCapacity } from '../value/kinds.js';
+import { formatFloat } from '../value/format.js';
+import { escapeTsv, quoteCsv } from './escape.js';
 
 /** Line formats. `tsv`: tab-separated with a header line; `csv`: RFC 4180 with a header; `json`: NDJSON. */
 export type LineFormat = 'tsv' | 'csv' | 'json';
@@ -34,12 +38,15 @@ export const INDEX_KEY = '#';
 
 class Out {
   buf: Buffer;
+  /** The same bytes as `buf`, for storing four constant bytes at once. */
+  view: DataView;
   pos = 0;
   constructor(
     private readonly sink: Sink,
     size: number,
   ) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   room(n: number): void {
@@ -83,56 +90,21 @@ type Emit = (bytes: Buffer, dv: DataView, base: number) => void;
 
 const TWO32 = 4294967296;
 
-function escapeTsv(s: string): string {
-  return s.replace(/[\\\t\n\r]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : rawByte(c)));
-}
-
-function quoteCsv(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Upper bound of the bytes one field's value can take in any line format. */
 function maxValueBytes(f: FieldLayout): number {
   if (isText(f)) return 6 * textCapacity(f) + 2;
   return (f.count ?? 1) * 26 + 4;
 }
 
+/**
+ * Text the generated loop could not copy as it is (a byte to escape, a CSV value to quote):
+ * decoded, escaped or quoted by the format's rules, and encoded back at `out.pos`.
+ */
 function textEmitter(f: FieldLayout, format: LineFormat, out: Out): Emit {
   const off = f.offset;
   const cap = textCapacity(f);
   const slow = format === 'json' ? (s: string) => JSON.stringify(s) : format === 'csv' ? quoteCsv : escapeTsv;
-  const quoteByte = format === 'json' ? 34 : -1;
-  // Bytes that may be copied as they are: printable ASCII minus the format's special characters.
-  const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
-  const plain = new Uint8Array(256);
-  for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
-  // CSV: a blank inside is plain, but a leading or trailing one needs quotes (checked below).
-  const csv = format === 'csv';
-  return (bytes, _dv, base) => {
-    const b = out.buf;
-    const start = out.pos;
-    let p = start;
-    if (quoteByte >= 0) b[p++] = quoteByte;
-    const s = base + off;
-    const e = s + cap;
-    for (let k = s; k < e; k++) {
-      const c = bytes[k];
-      if (c === 0) break;
-      if (plain[c] === 0) {
-        out.pos = start;
-        out.utf8(slow(decodeText(bytes, s, cap)));
-        return;
-      }
-      b[p++] = c;
-    }
-    if (csv && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) {
-      out.pos = start;
-      out.utf8(slow(decodeText(bytes, s, cap)));
-      return;
-    }
-    if (quoteByte >= 0) b[p++] = quoteByte;
-    out.pos = p;
-  };
+  return (bytes, _dv, base) => out.utf8(slow(decodeText(bytes, base + off, cap)));
 }
 
 function scalarEmitter(f: FieldLayout, format: LineFormat, out: Out, at: (base: number, k: number) => number): (bytes: Buffer, dv: DataView, base: number, k: number) => void {
@@ -223,46 +195,46 @@ function putInt(b: Buffer, p: number, n: number): number {
   return p + len;
 }
 
-/** Copies plain text bytes of a char[N] field (up to its NUL) to b[p], in quotes for JSON; -1 when a byte needs escaping. */
-function textCopier(format: LineFormat): (b: Buffer, p: number, bytes: Buffer, s: number, cap: number) => number {
+// The branches of putInt for one to nine digits taken once before any pass (small integers
+// only, as the fields' values are): optimized code that inlines it then does not meet an
+// untaken branch mid-pass (ids passing 10,000, then 100,000), each of which would send it
+// back to the interpreter until it is optimized again.
+// (A function records what its branches see only after some calls, hence the rounds.)
+{
+  const scratch = Buffer.alloc(24);
+  for (let round = 0; round < 64; round++) for (let n = 1; n < 1e9; n *= 10) putInt(scratch, 0, n + round);
+}
+
+/** The bytes of a text field a line format copies as they are: printable ASCII minus its special characters. */
+function plainBytes(format: LineFormat): Uint8Array {
   const special = format === 'json' ? [34, 92] : format === 'csv' ? [34, 44] : [92];
   const plain = new Uint8Array(256);
   for (let c = 0x20; c < 0x7f; c++) plain[c] = special.includes(c) ? 0 : 1;
-  const quote = format === 'json';
-  // CSV quotes a value with a leading or trailing blank; blanks inside stay on the fast path.
-  const edgeBlank = format === 'csv';
-  return (b, p, bytes, s, cap) => {
-    const start = p;
-    if (quote) b[p++] = 34;
-    const e = s + cap;
-    for (let k = s; k < e; k++) {
-      const c = bytes[k];
-      if (c === 0) break;
-      if (plain[c] === 0) return -1;
-      b[p++] = c;
-    }
-    if (edgeBlank && p > start && (b[start] === 0x20 || b[p - 1] === 0x20)) return -1;
-    if (quote) b[p++] = 34;
-    return p;
-  };
+  return plain;
 }
 
-const SMALL_INT_GETTER: Partial<Record<string, string>> = {
-  i8: 'getInt8', u8: 'getUint8', i16: 'getInt16', u16: 'getUint16', i32: 'getInt32', u32: 'getUint32',
-};
+/** Formats records [i, end) into the output buffer until it passes `limit`; returns the next record to write. */
+type RangeWriter = (bytes: Buffer, dv: DataView, i: number, end: number, rs: number, limit: number) => number;
 
 /**
- * Generates one straight-line function writing a whole record (constant bytes stored one
- * by one, small integers and plain text inline, everything else through the field's
- * emitter), generated once per output from field names that are C identifiers.
+ * Generates the loop that writes records, once per output, from the layout (field names are
+ * C identifiers): one straight-line body per record, with the constant bytes of the line
+ * stored four at a time, small integers and plain ASCII text written as bytes into the
+ * reused output buffer (no string per record), and only the rare rest (text needing escapes,
+ * floats, 64-bit integers, arrays) through the field's emitter. The numbers are read with
+ * the DataView calls of the accessor table.
  */
-function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, emits: Emit[], out: Out): (bytes: Buffer, dv: DataView, base: number, i: number) => void {
-  const code: string[] = ['const b = out.buf; let p = out.pos; let v;'];
+function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean, emits: Emit[], out: Out): RangeWriter {
+  const code: string[] = [];
   const constant = (text: string) => {
-    for (const byte of Buffer.from(text)) code.push(`b[p++] = ${byte};`);
+    const bytes = Buffer.from(text);
+    let k = 0;
+    for (; k + 4 <= bytes.length; k += 4) code.push(`ov.setUint32(p, ${bytes.readUInt32LE(k)}, true); p += 4;`);
+    for (; k < bytes.length; k++) code.push(`b[p++] = ${bytes[k]};`);
   };
   const sep = format === 'tsv' ? '\t' : ',';
-  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? (format === 'tsv' ? '	' : sep) : '');
+  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? sep : '');
+  const json = format === 'json';
   let k = 0;
   if (index) {
     constant(keyPrefix(k++, INDEX_KEY));
@@ -270,25 +242,39 @@ function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, 
   }
   fields.forEach((f, j) => {
     constant(keyPrefix(k++, f.name));
-    const getter = SMALL_INT_GETTER[f.kind];
-    if (getter && f.count === undefined) {
-      code.push(`p = putInt(b, p, dv.${getter}(base + ${f.offset}${f.elemSize > 1 ? ', true' : ''}));`);
+    const slow = `{ out.pos = s; emits[${j}](bytes, dv, base); p = out.pos; break f${j}; }`;
+    if (isSmallInt(f.kind) && f.count === undefined) {
+      code.push(`v = ${readExpression(f.kind as ScalarKind, 'dv', `base + ${f.offset}`)};`);
+      code.push('if (v >= 0 && v < 10) b[p++] = 48 + v; else p = putInt(b, p, v);');
     } else if (isText(f)) {
-      code.push(`v = copyText(b, p, bytes, base + ${f.offset}, ${textCapacity(f)});`);
-      code.push(`if (v < 0) { out.pos = p; emits[${j}](bytes, dv, base); p = out.pos; } else p = v;`);
+      code.push(`f${j}: {`, 's = p;');
+      if (json) code.push('b[p++] = 34;');
+      code.push(`for (let q = base + ${f.offset}, e = q + ${textCapacity(f)}; q < e; q++) {`, 'c = bytes[q];', 'if (c === 0) break;', `if (plain[c] === 0) ${slow}`, 'b[p++] = c;', '}');
+      // CSV quotes a value with a leading or trailing blank; blanks inside stay on this path.
+      if (format === 'csv') code.push(`if (p > s && (b[s] === 32 || b[p - 1] === 32)) ${slow}`);
+      if (json) code.push('b[p++] = 34;');
+      code.push('}');
     } else {
       code.push(`out.pos = p; emits[${j}](bytes, dv, base); p = out.pos;`);
     }
   });
-  constant(format === 'json' ? '}\n' : '\n');
-  code.push('out.pos = p;');
-  const make = new Function('out', 'emits', 'putInt', 'copyText', `return function line(bytes, dv, base, i) {\n${code.join('\n')}\n};`) as (
+  constant(json ? '}\n' : '\n');
+  const body = [
+    'const b = out.buf; const ov = out.view; let p = out.pos; let v = 0, c = 0, s = 0;',
+    'for (let base = i * rs; i < end && p <= limit; i++, base += rs) {',
+    ...code,
+    '}',
+    'out.pos = p;',
+    'return i;',
+  ];
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('out', 'emits', 'putInt', 'plain', `return function writeRecords(bytes, dv, i, end, rs, limit) {\n${body.join('\n')}\n};`) as (
     o: Out,
     e: Emit[],
     pi: typeof putInt,
-    ct: ReturnType<typeof textCopier>,
-  ) => (bytes: Buffer, dv: DataView, base: number, i: number) => void;
-  return make(out, emits, putInt, textCopier(format));
+    plain: Uint8Array,
+  ) => RangeWriter;
+  return make(out, emits, putInt, plainBytes(format));
 }
 
 /**
@@ -300,7 +286,7 @@ export class RecordWriter {
   private readonly emits: Emit[];
   private readonly maxRecord: number;
   private readonly fields: FieldLayout[];
-  private readonly line: (bytes: Buffer, dv: DataView, base: number, i: number) => void;
+  private readonly range: RangeWriter;
 
   constructor(
     private readonly db: Database,
@@ -314,7 +300,7 @@ export class RecordWriter {
     this.maxRecord = max;
     this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max));
     this.emits = fields.map((f) => fieldEmitter(f, format, this.out));
-    this.line = compileLine(fields, format, !!options.index, this.emits, this.out);
+    this.range = compileRange(fields, format, !!options.index, this.emits, this.out);
   }
 
   /** Writes the header line (TSV and CSV; nothing for JSON). */
@@ -329,7 +315,7 @@ export class RecordWriter {
   write(i: number): void {
     const { out, db } = this;
     out.room(this.maxRecord);
-    this.line(db.bytes, db.view, i * db.recordSize, i);
+    this.range(db.bytes, db.view, i, i + 1, db.recordSize, Infinity);
   }
 
   /**
@@ -339,7 +325,7 @@ export class RecordWriter {
    * bounded resident size.
    */
   writeRange(start: number, end: number): void {
-    const { out, line, db, maxRecord } = this;
+    const { out, range, db, maxRecord } = this;
     const rs = db.recordSize;
     const bytes = db.bytes;
     const dv = db.view;
@@ -348,9 +334,9 @@ export class RecordWriter {
     for (let first = start; first < end; first += block) {
       const last = Math.min(end, first + block);
       db.prefault(first, last - first);
-      for (let i = first; i < last; i++) {
+      for (let i = first; i < last; ) {
         if (out.pos > limit) out.flush();
-        line(bytes, dv, i * rs, i);
+        i = range(bytes, dv, i, last, rs, limit);
       }
       db.release(first, last - first);
     }
@@ -362,43 +348,3 @@ export class RecordWriter {
   }
 }
 
-/** One record object as a JSON line (without the newline); 64-bit integers keep every digit. */
-export function formatRowJson(layout: Layout, row: Row): string {
-  const parts: string[] = [];
-  for (const f of layout.fields) if (f.name in row) parts.push(`${JSON.stringify(f.name)}:${formatValueJson(f, row[f.name])}`);
-  return `{${parts.join(',')}}`;
-}
-
-function tableCell(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f\\]|(?<![\ud800-\udbff])[\udc80-\udcff]/g, (c) => (c.charCodeAt(0) >= 0xdc80 ? rawByte(c) : ctrl(c)));
-}
-
-/** A raw (non-UTF-8) byte carried as U+DC80+byte, shown as `\xHH`. */
-function rawByte(c: string): string {
-  return `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`;
-}
-
-function ctrl(c: string): string {
-  return (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/**
- * An aligned table for a terminal: an index column `#`, then the fields; numbers are
- * right-aligned, text left-aligned, control characters shown escaped. `bold` styles the header.
- */
-export function renderTable(db: Database, indices: Iterable<number>, fields: FieldLayout[] = db.layout.fields, bold: (s: string) => string = (s) => s): string {
-  const head = [INDEX_KEY, ...fields.map((f) => f.name)];
-  const right = [true, ...fields.map((f) => !isText(f) && f.kind !== 'bool' && f.count === undefined)];
-  const rows: string[][] = [];
-  for (const i of indices) {
-    const row = db.get(i);
-    rows.push([String(i), ...fields.map((f) => tableCell(formatValueText(f, row[f.name])))]);
-  }
-  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((s, c) => (c === cells.length - 1 && !right[c] ? s : right[c] ? s.padStart(width[c]) : s.padEnd(width[c])))
-      .join('  ')
-      .trimEnd();
-  return [bold(line(head)), ...rows.map(line)].join('\n') + '\n';
-}

@@ -7,9 +7,9 @@
  */
 import { closeSync, fstatSync, openSync, truncateSync, unlinkSync, constants as fsConstants } from 'node:fs';
 import { fromNodeError, readSome, systemError } from '@mm/core';
-import type { Layout } from './layout.js';
-import { ValueError } from './codec.js';
-import { encodePiece, guessFormat, type CsvColumns, type InputFormat } from './ingest.js';
+import type { Layout } from '../layout.js';
+import { ValueError } from '../value/kinds.js';
+import { encodePiece, guessFormat, type CsvColumns, type InputFormat } from './input.js';
 
 /** Longest input line (CSV row) import accepts: 1 MiB. */
 export const MAX_LINE = 1024 * 1024;

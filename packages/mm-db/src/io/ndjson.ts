@@ -1,62 +1,25 @@
 /**
- * Import: NDJSON (one object per line) or CSV (a header line naming fields) turned into
- * encoded records, every line checked before anything touches the database. The NDJSON
- * reader works on the input bytes: text without escapes is copied straight into the
- * record, integers are read digit by digit, and numbers keep their exact literal text for
- * 64-bit fields (JSON.parse would round them through a double).
+ * The NDJSON reader of import: one object per line, read on the input bytes. Text without
+ * escapes is copied straight into the record, integers are read digit by digit, and numbers
+ * keep their exact literal text for 64-bit fields (JSON.parse would round them through a double).
  */
-import type { FieldLayout, Layout } from './layout.js';
 import { decodeBytes } from '@mm/core';
-import { checkText, fieldWriter, intRange, isText, isWide, parseBool, parseFieldText, parseScalar, textCapacity, ValueError, zeroValue, type Scalar, type Value } from './codec.js';
-import { INDEX_KEY } from './format.js';
+import type { FieldLayout, Layout } from '../layout.js';
+import { intRange, isText, isWide, textCapacity, ValueError, type Scalar, type Value } from '../value/kinds.js';
+import { checkText, parseBool, parseFieldText, parseScalar, zeroValue } from '../value/parse.js';
+import { fieldWriter } from '../record.js';
+import { unknownField } from '../fields.js';
+import { INDEX_KEY } from '../output/writer.js';
+import type { Encoded } from './input.js';
 
-/** Input formats of {@link encodeRecords}; `auto` picks JSON when the first non-blank byte is `{`. */
-export type InputFormat = 'json' | 'csv' | 'auto';
-
-/** Records encoded from input: `block` holds `count` records back to back. */
-export interface Encoded {
-  block: Buffer;
-  count: number;
-}
-
-const WS = new Uint8Array(256);
+/** Blanks between JSON tokens (and around CSV input): space, tab, carriage return. */
+export const WS = new Uint8Array(256);
 WS[0x20] = WS[0x09] = WS[0x0d] = 1;
-
-/**
- * Encodes NDJSON or CSV input into records of `layout`. Unset fields are zero. Any bad line
- * throws a {@link ValueError} naming `label` and the line; nothing is returned then.
- */
-export function encodeRecords(layout: Layout, input: Buffer, options: { format?: InputFormat; label?: string } = {}): Encoded {
-  const label = options.label ?? 'stdin';
-  const format = options.format === 'json' || options.format === 'csv' ? options.format : guessFormat(input);
-  return format === 'json' ? encodeNdjson(layout, input, label) : encodeCsv(layout, decodeBytes(input), label).encoded;
-}
-
-/** `json` when the first non-blank byte of `input` is `{` (or there is none), else `csv`. */
-export function guessFormat(input: Buffer): 'json' | 'csv' {
-  let p = 0;
-  while (p < input.length && (WS[input[p]] || input[p] === 10)) p++;
-  return p === input.length || input[p] === 0x7b ? 'json' : 'csv';
-}
-
-/**
- * Encodes one piece of a longer input: `input` holds whole lines (whole CSV rows), the first
- * of them line `firstLine` of the input, so messages name the right line. For CSV, pass the
- * `columns` the header piece returned (undefined for the piece that starts with the header).
- */
-export function encodePiece(layout: Layout, input: Buffer, options: { format: 'json' | 'csv'; label: string; firstLine: number; columns?: CsvColumns }): Encoded & { columns?: CsvColumns } {
-  if (options.format === 'json') return encodeNdjson(layout, input, options.label, options.firstLine);
-  const text = decodeBytes(input);
-  const r = encodeCsv(layout, text, options.label, options.firstLine, options.columns);
-  return { ...r.encoded, columns: r.columns };
-}
-
-/** The fields of a CSV header, in column order (undefined for an ignored `#` column). */
-export type CsvColumns = Array<FieldLayout | undefined>;
 
 class LineError extends Error {}
 
-function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 1): Encoded {
+/** Encodes NDJSON lines into records of `layout`; a bad line throws a ValueError naming `label` and the line. */
+export function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 1): Encoded {
   const len = input.length;
   let lines = 1;
   for (let p = input.indexOf(10); p >= 0; p = input.indexOf(10, p + 1)) lines++;
@@ -289,10 +252,10 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 
           if (kesc) {
             const key = stringValue(ks, ke, kesc);
             f = byName.get(key);
-            if (!f && key !== INDEX_KEY) fail(`unknown field '${key}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+            if (!f && key !== INDEX_KEY) fail(unknownField(layout, key));
           } else {
             const k = lookup(ks, ke);
-            if (k === -2) fail(`unknown field '${input.toString('utf8', ks, ke)}' (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
+            if (k === -2) fail(unknownField(layout, input.toString('utf8', ks, ke)));
             f = k >= 0 ? layout.fields[k] : undefined;
           }
           ws();
@@ -323,90 +286,4 @@ function encodeNdjson(layout: Layout, input: Buffer, label: string, firstLine = 
     pos = eol + 1;
   }
   return { block: block.subarray(0, n * rs), count: n };
-}
-
-/** Splits CSV text into rows of cells (RFC 4180: quotes, doubled quotes, CRLF), with each row's line number. */
-export function parseCsv(text: string, label = 'stdin', firstLine = 1): Array<{ line: number; cells: string[] }> {
-  const rows: Array<{ line: number; cells: string[] }> = [];
-  let line = firstLine;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const startLine = line;
-    const cells: string[] = [];
-    for (;;) {
-      let cell = '';
-      if (text[i] === '"') {
-        i++;
-        for (;;) {
-          if (i >= n) throw new ValueError(`${label}: line ${startLine}: quoted CSV field not closed`);
-          const c = text[i];
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              cell += '"';
-              i += 2;
-              continue;
-            }
-            i++;
-            break;
-          }
-          if (c === '\n') line++;
-          cell += c;
-          i++;
-        }
-        if (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') throw new ValueError(`${label}: line ${line}: text after a closing quote`);
-      } else {
-        let j = i;
-        while (j < n && text[j] !== ',' && text[j] !== '\n' && text[j] !== '\r') j++;
-        cell = text.slice(i, j);
-        if (cell.includes('"')) throw new ValueError(`${label}: line ${line}: a quote inside an unquoted CSV field`);
-        i = j;
-      }
-      cells.push(cell);
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === '\r') i++;
-      if (text[i] === '\n') {
-        i++;
-        line++;
-      }
-      break;
-    }
-    if (!(cells.length === 1 && cells[0] === '')) rows.push({ line: startLine, cells });
-  }
-  return rows;
-}
-
-function encodeCsv(layout: Layout, text: string, label: string, firstLine = 1, given?: CsvColumns): { encoded: Encoded; columns?: CsvColumns } {
-  const rows = parseCsv(firstLine === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, label, firstLine);
-  if (!rows.length) return { encoded: { block: Buffer.alloc(0), count: 0 }, columns: given };
-  const head = given ? undefined : rows[0];
-  const body = given ? rows : rows.slice(1);
-  const columns: CsvColumns = given ?? head!.cells.map((name) => {
-    const key = name.trim();
-    if (key === INDEX_KEY) return undefined;
-    const f = layout.byName.get(key);
-    if (!f) throw new ValueError(`${label}: line ${head!.line}: unknown field '${key}' in the header (fields: ${layout.fields.map((x) => x.name).join(', ')})`);
-    return f;
-  });
-  const rs = layout.size;
-  const block = Buffer.alloc(body.length * rs);
-  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
-  const writers = layout.fields.map(fieldWriter);
-  body.forEach((row, r) => {
-    try {
-      if (row.cells.length !== columns.length) throw new ValueError(`${row.cells.length} cells, the header has ${columns.length}`);
-      row.cells.forEach((cell, c) => {
-        const f = columns[c];
-        if (!f || (cell === '' && !isText(f))) return;
-        writers[f.index](dv, block, r * rs, parseFieldText(f, cell));
-      });
-    } catch (e) {
-      if (e instanceof ValueError) throw new ValueError(`${label}: line ${row.line}: ${e.message}`);
-      throw e;
-    }
-  });
-  return { encoded: { block, count: body.length }, columns };
 }
