@@ -301,7 +301,7 @@ describe('forked children', () => {
         for (let i = 0; i < 25; i++) {
           const m = mapAnonymous(4096);
           writeSignalPayload(m, Buffer.alloc(0));
-          const sig = signals[(batch * 25 + i) % signals.length]!;
+          const sig = signals[(batch * 25 + i) % signals.length];
           const pid = forkSignalReader(m, { signal: sig, outFd: devnull });
           process.kill(pid, sig);
           pids.push(pid);
@@ -311,8 +311,8 @@ describe('forked children', () => {
         for (let i = 0; i < pids.length; i++) {
           if (ends[i] === null) {
             lost++;
-            process.kill(pids[i]!, 'SIGKILL');
-            await waitChild(pids[i]!);
+            process.kill(pids[i], 'SIGKILL');
+            await waitChild(pids[i]);
           } else {
             expect(ends[i]).toMatchObject({ code: 0, signal: null });
           }

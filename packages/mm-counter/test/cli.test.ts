@@ -201,7 +201,7 @@ describe('--json', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.toString().split('\n');
     expect(lines).toHaveLength(2);
-    const j = JSON.parse(lines[0]!);
+    const j = JSON.parse(lines[0]);
     expect(j).toMatchObject({ file: f, count: 2_000_000, sync: 'atomic', width: 32, private: false, start: 10, end: 2_000_010, wrapped: false, interrupted: false });
     expect(typeof j.elapsed_ms).toBe('number');
     expect(j.ns_per_increment).toBeCloseTo((j.elapsed_ms * 1e6) / j.count, 1);

@@ -37,8 +37,8 @@ export function who(arg: string, options: { pids?: readonly number[] } = {}): Wh
   const targets = whoTargets(arg);
   const scan: HolderScan = findHolders(targets, { pids: options.pids && options.pids.length > 0 ? options.pids : undefined });
   const i = Math.max(0, scan.holders.findIndex((h) => h.length > 0));
-  const target = targets[i]!;
-  const holders = scan.holders[i]!;
+  const target = targets[i];
+  const holders = scan.holders[i];
   if (target.missing && holders.length === 0) throw systemError(2 /* ENOENT */, 'stat', arg);
   return { target, holders, processes: scan.processes, unreadable: scan.unreadable };
 }
@@ -64,9 +64,9 @@ export function formatWho(result: WhoResult, options: { header: boolean }): stri
   const rows = result.holders.map((h) => [String(h.pid), h.command, kib(h.mapped), kib(h.resident), howHeld(h)]);
   const head = ['PID', 'COMMAND', 'MAPPED_KB', 'RSS_KB', 'HOW'];
   const all = options.header ? [head, ...rows] : rows;
-  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length), 0));
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length), 0));
   const right = new Set([0, 2, 3]);
-  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ') + '\n').join('');
+  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ') + '\n').join('');
 }
 
 /** NDJSON: one object per holder, numbers in bytes, addresses as `0x…` strings. */

@@ -69,7 +69,7 @@ Examples:
         await withSignals((signal) => writeObjectAsync(name, 0, { ...opts, signal }));
       } catch (e) {
         if (typeof e === 'string' && e.startsWith('SIG')) {
-          exitCode = 128 + signalNumber(e as NodeJS.Signals);
+          exitCode = 128 + signalNumber(e);
           return;
         }
         throw e;
@@ -111,7 +111,7 @@ Examples:
       for (const [k, name] of names.entries()) {
         try {
           const info = shmStat(name);
-          const a = scan.byName.get(bare[k]!)!;
+          const a = scan.byName.get(bare[k])!;
           process.stdout.write(opts.json ? JSON.stringify(toStatRecord(info, a, scan.unreadable)) + '\n' : formatStat(info, a, scan.unreadable));
         } catch (e) {
           warn(PROG, (e as Error).message);

@@ -14,7 +14,7 @@ import type { AttachmentScan, Attachments } from './attached.js';
 export function parseMode(text: string): number {
   const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
   if (!m) throw new InvalidArgumentError(`invalid mode: '${text}' (expected octal, like 0600)`);
-  const mode = parseInt(m[1]!, 8);
+  const mode = parseInt(m[1], 8);
   // setuid, setgid and sticky mean nothing for a shared-memory object: refuse them.
   if (mode > 0o777) throw new InvalidArgumentError(`invalid mode: '${text}' (permission bits only, 0000 to 0777)`);
   return mode;
@@ -150,10 +150,10 @@ export function formatTable(infos: ShmInfo[], options: TableOptions = {}): strin
     // Names print as `ls -b` shows them (\n, \\, \xff), so one object is always one line.
     rows.push([shownName(i), size(i.size), octalMode(i.mode), userName(i.uid), ...nattch, localTime(i.mtime)]);
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const rightAligned = new Set(a ? [1, 4] : [1]);
   return rows
-    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : rightAligned.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  '))
+    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  '))
     .join('\n') + '\n';
 }
 
