@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openMapping, incrementLoop, mapAnonymous, pullLoop } from '../src/index.js';
+import { incrementLoop, mapAnonymous, pullLoop } from '../src/index.js';
 import { tempDir, runCommand } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-atomics-');

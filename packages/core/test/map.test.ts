@@ -1,9 +1,9 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync, openSync, closeSync, truncateSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openMapping, mapAnonymous, forEachWindow, pageSize, probeAccess, isSystemError } from '../src/index.js';
-import { asNobody, tempDir, haveCommand, runCommand, errorCode } from '../../../tools/testkit/index.js';
+import { asNobody, tempDir, runCommand, errorCode } from '../../../tools/testkit/index.js';
 
 const tmp = tempDir('mm-core-');
 const poem = 'I just love\nsharing memories\nwith other processes\n';

@@ -254,7 +254,7 @@ describe('native loops on memory they may not touch', () => {
       console.log(JSON.stringify(out));
     `);
     expect([r.code, r.signal, r.stderr]).toEqual([0, null, '']);
-    expect(JSON.parse(r.stdout)).toEqual([...Array(10).fill('ERR_MM_ACCESS'), 'no error', 'faulted', 'EFAULT', 5]);
+    expect(JSON.parse(r.stdout)).toEqual([...Array<string>(10).fill('ERR_MM_ACCESS'), 'no error', 'faulted', 'EFAULT', 5]);
   });
 
   it('the access check changes nothing: concurrent atomic increments stay exact', () => {

@@ -4,7 +4,7 @@ import { readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
+import { asNobody, binDir, binPath, runBash, runBin, runCommand, tempDir } from '../../../tools/testkit/index.js';
 import { procState } from './helpers.js';
 
 const bin = binPath('mm-anon');

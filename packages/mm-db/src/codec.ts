@@ -186,6 +186,7 @@ function scalarFromJs(kind: Kind, v: unknown, name: string): Scalar {
 export function checkFieldValue(f: FieldLayout, v: unknown): Value {
   if (v === null || v === undefined) return zeroValue(f);
   if (isText(f)) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are named above; the rest print as String() spells them
     if (typeof v !== 'string') throw new ValueError(`${f.name}: expected text for ${typeLabel(f)}, got ${typeof v === 'object' ? 'an object' : String(v)}`);
     return checkText(f, v);
   }
@@ -272,7 +273,7 @@ export function fieldReader(f: FieldLayout): FieldReader {
   const n = f.count;
   const step = f.elemSize;
   return (dv, _bytes, base) => {
-    const out: Scalar[] = new Array(n);
+    const out: Scalar[] = new Array<Scalar>(n);
     for (let i = 0; i < n; i++) out[i] = read(dv, base + off + i * step);
     return out;
   };

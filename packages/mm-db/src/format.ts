@@ -282,6 +282,7 @@ function compileLine(fields: FieldLayout[], format: LineFormat, index: boolean, 
   });
   constant(format === 'json' ? '}\n' : '\n');
   code.push('out.pos = p;');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the line printer is generated code on purpose (one function per schema, for speed)
   const make = new Function('out', 'emits', 'putInt', 'copyText', `return function line(bytes, dv, base, i) {\n${code.join('\n')}\n};`) as (
     o: Out,
     e: Emit[],

@@ -82,7 +82,7 @@ export function parseCompactSchema(text: string, options: { name?: string; packe
     const t = /^([a-z0-9]+)\s*(?:\[\s*([^\]]*?)\s*\])?$/.exec(rawType);
     const kind = t?.[1] as Kind | undefined;
     if (!t || !kind || !KINDS.includes(kind)) {
-      const token = (/^[^\[\s]*/.exec(rawType)?.[0] || rawType) ?? '';
+      const token = (/^[^[\s]*/.exec(rawType)?.[0] || rawType) ?? '';
       throw new SchemaError(`${at(typeCol, token)}: unknown type (expected ${KINDS.join(', ')}, each optionally followed by [N])`);
     }
     const field: FieldSpec = { name, kind };
@@ -198,6 +198,7 @@ const UNSUPPORTED: Record<string, string> = {
   _Float16: 'half floats are not supported',
 };
 
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- says what the string is: a Kind, or else the reason it is none
 function specifiersToKind(words: string[]): Kind | string {
   const count = (w: string) => words.filter((x) => x === w).length;
   const signed = count('signed');

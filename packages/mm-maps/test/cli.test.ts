@@ -210,7 +210,7 @@ describe('-p PID: another process', () => {
       expect(out[0].split(/\s+/)).toEqual(['Address', 'Perm', 'Offset', 'Dev', 'Inode', 'Kbytes', 'Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Swap', 'Kind', 'Mapping']);
       const total = out.at(-1)!.split(/\s+/);
       expect(total.slice(0, 2)).toEqual(['total', 'kB']);
-      const [kbytes, rss, , , sharedDirty, , privateDirty] = total.slice(2).map(Number) as number[];
+      const [kbytes, rss, , , sharedDirty, , privateDirty] = total.slice(2).map(Number);
       return [kbytes, rss, sharedDirty + privateDirty];
     };
     const before = await ours();

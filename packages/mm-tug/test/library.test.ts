@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { uniqueShmName } from '../../../tools/testkit/index.js';
-import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, processAlive, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
+import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, processAlive, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame } from '../src/index.js';
 
 const names: string[] = [];
 afterEach(() => {
