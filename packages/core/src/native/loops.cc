@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstdint>
+#include <string>
 
 namespace mm {
 
