@@ -1,10 +1,11 @@
 // ESLint for the TypeScript and the .mjs tools, with type information (typescript-eslint's project service).
 // `npm run lint` runs it (and cpplint for core's C++); `npm test` runs it too. Any warning fails the run.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['**/dist/**', '**/build/**', '**/prebuilds/**', '**/man/**', '**/node_modules/**', 'tools/matrix/**', 'tools/bench/runs/**'],
   },
@@ -24,6 +25,11 @@ export default tseslint.config(
       // From strictTypeChecked, the checks that catch real bugs rather than style:
       // a switch over a union that forgets a member.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // a promise returned un-awaited from inside try/catch/finally, which escapes the catch and runs after the finally;
+      '@typescript-eslint/return-await': ['error', 'error-handling-correctness-only'],
+      // a call to an API its own types mark @deprecated (Node's or a dependency's).
+      '@typescript-eslint/no-deprecated': 'error',
+      // (Not no-unnecessary-condition: with noUncheckedIndexedAccess off it calls every check of an index result needless.)
       // An async function without await still returns a promise, which the bench suites, tour stops and tests are asked for.
       '@typescript-eslint/require-await': 'off',
       // The tools match terminal escapes and control bytes on purpose (hexdump, tables, JSON escaping).
