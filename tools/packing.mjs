@@ -3,7 +3,7 @@
 // `npm i -g ./mm-cat-0.1.0.tgz` on a machine with no network and no compiler. Used by the pack
 // check (tools/checks/packed.ts) and by the bench, which times the installed tools.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -1,7 +1,6 @@
 // The bench report: every recorded row becomes one line of the table, goals decide "met",
 // and performance.md is built from saved runs (a later run replaces a suite's rows).
 import { describe, it, expect } from 'vitest';
-// @ts-expect-error a plain .mjs module without types
 import { merge, normalize, performanceDoc, table } from '../bench/report.mjs';
 
 const meta = (date: string) => ({ date, node: 'v20.0.0', cpu: 'Test CPU', cores: 2, memGiB: 4, kernel: 'Linux 6.0 x64', load: '1.0 1.0 1.0' });

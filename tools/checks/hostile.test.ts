@@ -102,10 +102,10 @@ function oneLine(prog: string, stderr: string, usage = false): string {
   const lines = stderr.split('\n');
   expect(lines.pop(), `stderr ends with a newline: ${JSON.stringify(stderr)}`).toBe('');
   expect(lines.length, `stderr: ${JSON.stringify(stderr)}`).toBe(usage ? 2 : 1);
-  expect(lines[0]!.startsWith(`${prog}: `), lines[0]).toBe(true);
+  expect(lines[0].startsWith(`${prog}: `), lines[0]).toBe(true);
   if (usage) expect(lines[1]).toBe(`Try '${prog} --help' for more information.`);
   expect(lines[0]).not.toMatch(INTERNAL);
-  return lines[0]!.slice(prog.length + 2);
+  return lines[0].slice(prog.length + 2);
 }
 
 interface Case {

@@ -25,7 +25,7 @@ export function jobs(dir: string, shmPrefix: string): Job[] {
     ['mm-shm', ['read', shm], undefined, (out) => expect(out).toBe('through shm')],
     ['mm-shm', ['rm', shm], undefined, (out) => expect(out).toBe('')],
     ['mm-tug', ['demo', '--sync', 'atomic', '--json', '--limit', '20000', '--name', uniqueShmName(shmPrefix)], undefined, (out) => {
-      const r = JSON.parse(out.trim().split('\n').pop()!);
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { lost: number };
       expect(r.lost).toBe(0);
     }],
   ];

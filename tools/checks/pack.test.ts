@@ -29,7 +29,7 @@ function manifests(dir: string): [string, Record<string, unknown>][] {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && entry.name === 'package.json') {
       const path = join(entry.parentPath, entry.name);
-      out.push([path, JSON.parse(readFileSync(path, 'utf8'))]);
+      out.push([path, JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>]);
     }
   }
   return out;
@@ -56,7 +56,7 @@ describe('each tool packed and installed alone, offline, empty cache, no compile
   });
 
   it.each(tools)('%s answers --version and --help', (tool) => {
-    const version = JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')).version;
+    const version = (JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')) as { version: string }).version;
     const v = run(bin(tool), ['--version']);
     expect([v.status, v.stdout.trim(), v.stderr]).toEqual([0, version, '']);
     const h = run(bin(tool), ['--help']);
@@ -78,7 +78,7 @@ describe('each tool packed and installed alone, offline, empty cache, no compile
     expect(shmObjects(shmPrefix)).toEqual([]);
   });
 
-  it.each(tools)('man %s shows the installed page', (tool, ctx) => {
+  it.for(tools)('man %s shows the installed page', (tool, ctx) => {
     if (spawnSync('sh', ['-c', 'command -v man'], { stdio: 'ignore' }).status !== 0) {
       console.warn("skipping the man check: 'man' is not installed");
       return ctx.skip();
@@ -139,7 +139,7 @@ describe('@mm/core packed and installed alone, as a library', () => {
 describe('from the clone', () => {
   it.each(tools)('%s runs from node_modules/.bin and through npx', (tool) => {
     const linked = join(root, 'node_modules', '.bin', tool);
-    const version = JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')).version;
+    const version = (JSON.parse(readFileSync(join(root, 'packages', tool, 'package.json'), 'utf8')) as { version: string }).version;
     const direct = spawnSync(linked, ['--version'], { env: childEnv(), encoding: 'utf8' });
     expect([direct.status, direct.stdout.trim(), direct.stderr]).toEqual([0, version, '']);
     const npx = spawnSync('npx', ['--offline', '--no', '--', tool, '--version'], { cwd: root, env: childEnv(), encoding: 'utf8' });

@@ -19,7 +19,7 @@ export function looksClosedAtStart(fd: number): boolean {
     if (readlinkSync(`/proc/self/fd/${fd}`) !== '/dev/null') return false;
     // the low two bits are the access mode (O_ACCMODE)
     const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
-    return !!flags && (parseInt(flags[1]!, 8) & 3) === fsConstants.O_RDWR;
+    return !!flags && (parseInt(flags[1], 8) & 3) === fsConstants.O_RDWR;
   } catch {
     return false;
   }

@@ -18,12 +18,12 @@ const DECIMAL: Record<string, number> = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12
 function parseWith(text: string, what: string, plainSuffix: Record<string, number>): number {
   const s = String(text);
   const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kmgtpe]?)(i?b?)$/i.exec(s);
-  if (!m || (m[3]!.toLowerCase() === 'ib' && m[2] === '') || (m[3]!.toLowerCase() === 'i')) {
+  if (!m || (m[3].toLowerCase() === 'ib' && m[2] === '') || (m[3].toLowerCase() === 'i')) {
     throw new NumberFormatError(`invalid ${what}: '${text}'`);
   }
-  const unit = m[2]!.toLowerCase();
-  const tail = m[3]!.toLowerCase();
-  const mult = tail === 'ib' ? BINARY[unit]! : tail === 'b' && unit !== '' ? DECIMAL[unit]! : plainSuffix[unit]!;
+  const unit = m[2].toLowerCase();
+  const tail = m[3].toLowerCase();
+  const mult = tail === 'ib' ? BINARY[unit] : tail === 'b' && unit !== '' ? DECIMAL[unit] : plainSuffix[unit];
   const value = Number(m[1]) * mult;
   if (!Number.isFinite(value) || !Number.isInteger(value)) throw new NumberFormatError(`invalid ${what}: '${text}' is not a whole number`);
   if (value > Number.MAX_SAFE_INTEGER) throw new NumberFormatError(`invalid ${what}: '${text}' is too large`);

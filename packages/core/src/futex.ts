@@ -58,6 +58,7 @@ function checkExpected(v: unknown): number {
 function checkTimeout(v: unknown): number | undefined {
   if (v === undefined || v === Infinity) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the message shows whatever the caller passed
     throw new MmError('ERR_OUT_OF_RANGE', `timeout must be 0 or more milliseconds (got ${String(v)})`);
   }
   return v;

@@ -143,7 +143,7 @@ const O_PATH = 0o10000000;
 function accessOf(pid: number, fd: string): 'r' | 'w' | 'rw' | null {
   try {
     const m = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'latin1'));
-    const flags = m ? Number.parseInt(m[1]!, 8) : 0;
+    const flags = m ? Number.parseInt(m[1], 8) : 0;
     if (flags & O_PATH) return null;
     const mode = flags & 3;
     return mode === 1 ? 'w' : mode === 2 ? 'rw' : 'r';
@@ -177,7 +177,7 @@ function residentOf(pid: number, maps: readonly HeldMapping[]): Map<HeldMapping,
         const want = Math.min(pages - done, 4096);
         const got = readSync(fd, buf, 0, want * 8, (first + done) * 8) >> 3;
         if (got === 0) break;
-        for (let k = 0; k < got; k++) if (buf[k * 8 + 7]! & 0x80) present++;
+        for (let k = 0; k < got; k++) if (buf[k * 8 + 7] & 0x80) present++;
         done += got;
       }
       out.set(m, present * pageSize);
@@ -288,7 +288,7 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
         }
       } else {
         targets.forEach((t, i) => {
-          if (!needles[i]!.some((n) => mapsText.includes(n))) return;
+          if (!needles[i].some((n) => mapsText.includes(n))) return;
           for (const line of mapsText.split('\n')) {
             const e = parseMapsLine(line);
             if (e && entryMatches(e, t)) add(i, e);
@@ -316,7 +316,7 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
       if (!hits) continue;
       const access = accessOf(pid, fd);
       if (access === null) continue;
-      for (const i of hits) holderOf(i).fds.push({ fd: Number(fd), access, deleted: link !== targets[i]!.path });
+      for (const i of hits) holderOf(i).fds.push({ fd: Number(fd), access, deleted: link !== targets[i].path });
     }
     if (denied) unreadable++;
     if (found.size === 0) continue;
@@ -340,7 +340,7 @@ export function findHolders(targets: readonly HolderTarget[], options: FindHolde
       } else if (h.mappings.length === 0) {
         h.resident = 0;
       }
-      holders[i]!.push(h);
+      holders[i].push(h);
     }
   }
   return { holders, processes, unreadable };

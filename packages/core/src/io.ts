@@ -45,7 +45,7 @@ export function growPipe(fd: number, bytes: number): number {
 export function seek(fd: number, offset: number, from: 'start' | 'current' | 'end' = 'start', name?: string): number {
   const C = binding.constants;
   if (!Number.isSafeInteger(offset)) checkSize(offset, 'offset');
-  return binding.seek(fd, offset, from === 'start' ? C.SEEK_SET! : from === 'current' ? C.SEEK_CUR! : C.SEEK_END!, name);
+  return binding.seek(fd, offset, from === 'start' ? C.SEEK_SET : from === 'current' ? C.SEEK_CUR : C.SEEK_END, name);
 }
 
 /**

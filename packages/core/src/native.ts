@@ -61,4 +61,4 @@ interface Binding {
 }
 
 /** The raw addon. Internal: tools use the typed API exported from the package root. */
-export const binding: Binding = require('node-gyp-build')(packageRoot);
+export const binding = (require('node-gyp-build') as (root: string) => Binding)(packageRoot);

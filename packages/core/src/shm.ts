@@ -148,7 +148,7 @@ export function shmList(): ShmInfo[] {
   } catch (e) {
     throw fromNodeError(e, SHM_DIR);
   }
-  for (const raw of names.sort(Buffer.compare)) {
+  for (const raw of names.sort((a, b) => Buffer.compare(a, b))) {
     try {
       const st = lstatSync(Buffer.concat([Buffer.from(`${SHM_DIR}/`), raw]));
       if (!st.isFile() && !st.isSymbolicLink()) continue;

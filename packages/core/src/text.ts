@@ -14,7 +14,7 @@ export function decodeBytes(bytes: Uint8Array, start = 0, end = bytes.length): s
     if (to > run) out += Buffer.from(bytes.buffer, bytes.byteOffset + run, to - run).toString('utf8');
   };
   while (i < end) {
-    const c = bytes[i]!;
+    const c = bytes[i];
     if (c < 0x80) {
       i++;
       continue;
@@ -35,19 +35,19 @@ export function decodeBytes(bytes: Uint8Array, start = 0, end = bytes.length): s
 
 /** Length of the valid UTF-8 sequence starting at `i` (2..4), or 0 if it is not one. */
 function sequenceLength(b: Uint8Array, i: number, end: number): number {
-  const c = b[i]!;
-  const cont = (k: number): boolean => i + k < end && (b[i + k]! & 0xc0) === 0x80;
+  const c = b[i];
+  const cont = (k: number): boolean => i + k < end && (b[i + k] & 0xc0) === 0x80;
   if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
   if (c >= 0xe0 && c <= 0xef) {
     if (!cont(1) || !cont(2)) return 0;
-    const c1 = b[i + 1]!;
+    const c1 = b[i + 1];
     if (c === 0xe0 && c1 < 0xa0) return 0; // overlong
     if (c === 0xed && c1 >= 0xa0) return 0; // UTF-16 surrogates
     return 3;
   }
   if (c >= 0xf0 && c <= 0xf4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    const c1 = b[i + 1]!;
+    const c1 = b[i + 1];
     if (c === 0xf0 && c1 < 0x90) return 0;
     if (c === 0xf4 && c1 >= 0x90) return 0;
     return 4;

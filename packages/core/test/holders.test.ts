@@ -35,7 +35,7 @@ async function mapper(target: string, access: 'r' | 'rw', sharing: 'shared' | 'p
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, target, access, sharing, String(touch)], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`mapper exited ${code}`)));
   });
   return child.pid!;
@@ -69,25 +69,25 @@ describe('findHolders', () => {
 
     const scan = findHolders([t]);
     expect(scan.processes).toBeGreaterThan(5);
-    const found = byPid(scan.holders[0]!);
+    const found = byPid(scan.holders[0]);
     expect([...found.keys()].sort()).toEqual([reader, writer, privateReader, fdReader, fdWriter].sort());
     expect(found.get(reader)).toMatchObject({ command: 'node', mapped: 5 * 4096, fds: [] });
     expect(found.get(reader)!.mappings).toMatchObject([{ perms: 'r--s', size: 5 * 4096, offset: 0, deleted: false }]);
     expect(found.get(reader)!.resident).toBeGreaterThanOrEqual(2 * 4096);
-    expect(found.get(writer)!.mappings[0]!.perms).toBe('rw-s');
+    expect(found.get(writer)!.mappings[0].perms).toBe('rw-s');
     expect(found.get(writer)!.resident).toBe(5 * 4096);
-    expect(found.get(privateReader)!.mappings[0]!.perms).toBe('r--p');
+    expect(found.get(privateReader)!.mappings[0].perms).toBe('r--p');
     expect(found.get(fdReader)).toMatchObject({ command: 'sleep', mappings: [], mapped: 0, fds: [{ fd: 0, access: 'r', deleted: false }] });
     expect(found.get(fdWriter)!.fds).toEqual([{ fd: 1, access: 'w', deleted: false }]);
 
     rmSync(file);
     const gone = fileTarget(file);
     expect(gone).toEqual({ path: file, missing: true });
-    const after = byPid(findHolders([gone], { resident: false }).holders[0]!);
+    const after = byPid(findHolders([gone], { resident: false }).holders[0]);
     expect([...after.keys()].sort()).toEqual([reader, writer, privateReader, fdReader, fdWriter].sort());
-    expect(after.get(writer)!.mappings[0]!.deleted).toBe(true);
+    expect(after.get(writer)!.mappings[0].deleted).toBe(true);
     expect(after.get(writer)!.resident).toBeUndefined();
-    expect(after.get(fdReader)!.fds[0]!.deleted).toBe(true);
+    expect(after.get(fdReader)!.fds[0].deleted).toBe(true);
   });
 
   it('finds every process mapping an shm object, before and after shm_unlink, in one pass with other targets', async () => {
@@ -99,18 +99,18 @@ describe('findHolders', () => {
       const other = join(tmp.path, 'nobody-holds-this');
       writeFileSync(other, 'x');
       const scan = findHolders([shmTarget('/' + name), fileTarget(other)]);
-      expect(scan.holders[0]!.map((x) => x.pid).filter((p) => p === a || p === b).sort()).toEqual([a, b].sort());
-      expect(scan.holders[0]!.every((x) => x.pid === process.pid || x.pid === a || x.pid === b)).toBe(true); // this process holds h.fd
+      expect(scan.holders[0].map((x) => x.pid).filter((p) => p === a || p === b).sort()).toEqual([a, b].sort());
+      expect(scan.holders[0].every((x) => x.pid === process.pid || x.pid === a || x.pid === b)).toBe(true); // this process holds h.fd
       expect(scan.holders[1]).toEqual([]);
-      const mine = scan.holders[0]!.find((x) => x.pid === process.pid)!;
+      const mine = scan.holders[0].find((x) => x.pid === process.pid)!;
       expect(mine.fds.map((f) => [f.fd, f.access])).toEqual([[h.fd, 'rw']]);
       shmUnlink(name);
       const t = shmTarget(name);
       expect(t).toEqual({ path: `/dev/shm/${name}`, missing: true });
-      const found = byPid(findHolders([t]).holders[0]!);
+      const found = byPid(findHolders([t]).holders[0]);
       expect(found.get(a)!.mappings).toMatchObject([{ perms: 'rw-s', size: 3 * 4096, deleted: true, rss: 3 * 4096 }]);
       expect(found.get(b)!.mappings).toMatchObject([{ perms: 'r--s', deleted: true }]);
-      expect(found.get(process.pid)!.fds[0]!.deleted).toBe(true);
+      expect(found.get(process.pid)!.fds[0].deleted).toBe(true);
     } finally {
       closeSync(h.fd);
       try {
@@ -124,20 +124,20 @@ describe('findHolders', () => {
   it('many targets in one pass (a lookup per mapping) find what one target at a time finds', async () => {
     const files = Array.from({ length: 12 }, (_, i) => join(tmp.path, `many-${i}.bin`));
     for (const f of files) writeFileSync(f, Buffer.alloc(4096, 1));
-    const m3 = await mapper(files[3]!, 'r', 'shared', 4096);
-    const m10 = await mapper(files[10]!, 'rw', 'private', 0);
-    const o5 = await opener(files[5]!, 0);
-    rmSync(files[10]!);
+    const m3 = await mapper(files[3], 'r', 'shared', 4096);
+    const m10 = await mapper(files[10], 'rw', 'private', 0);
+    const o5 = await opener(files[5], 0);
+    rmSync(files[10]);
     const targets = files.map((f) => fileTarget(f));
     const all = findHolders(targets);
     const pidsOf = (list: Holder[]): number[] => list.map((h) => h.pid).filter((p) => [m3, m10, o5].includes(p));
-    expect(pidsOf(all.holders[3]!)).toEqual([m3]);
-    expect(pidsOf(all.holders[10]!)).toEqual([m10]);
-    expect(all.holders[10]!.find((h) => h.pid === m10)!.mappings).toMatchObject([{ perms: 'rw-p', size: 4096, deleted: true }]);
-    expect(pidsOf(all.holders[5]!)).toEqual([o5]);
+    expect(pidsOf(all.holders[3])).toEqual([m3]);
+    expect(pidsOf(all.holders[10])).toEqual([m10]);
+    expect(all.holders[10].find((h) => h.pid === m10)!.mappings).toMatchObject([{ perms: 'rw-p', size: 4096, deleted: true }]);
+    expect(pidsOf(all.holders[5])).toEqual([o5]);
     targets.forEach((t, i) => {
-      const alone = findHolders([t]).holders[0]!;
-      expect(all.holders[i]!.map((h) => [h.pid, h.mapped, h.fds.length]), files[i]).toEqual(alone.map((h) => [h.pid, h.mapped, h.fds.length]));
+      const alone = findHolders([t]).holders[0];
+      expect(all.holders[i].map((h) => [h.pid, h.mapped, h.fds.length]), files[i]).toEqual(alone.map((h) => [h.pid, h.mapped, h.fds.length]));
     });
   });
 

@@ -254,7 +254,7 @@ describe('native loops on memory they may not touch', () => {
       console.log(JSON.stringify(out));
     `);
     expect([r.code, r.signal, r.stderr]).toEqual([0, null, '']);
-    expect(JSON.parse(r.stdout)).toEqual([...Array(10).fill('ERR_MM_ACCESS'), 'no error', 'faulted', 'EFAULT', 5]);
+    expect(JSON.parse(r.stdout)).toEqual([...Array<string>(10).fill('ERR_MM_ACCESS'), 'no error', 'faulted', 'EFAULT', 5]);
   });
 
   it('the access check changes nothing: concurrent atomic increments stay exact', () => {
@@ -301,7 +301,7 @@ describe('forked children', () => {
         for (let i = 0; i < 25; i++) {
           const m = mapAnonymous(4096);
           writeSignalPayload(m, Buffer.alloc(0));
-          const sig = signals[(batch * 25 + i) % signals.length]!;
+          const sig = signals[(batch * 25 + i) % signals.length];
           const pid = forkSignalReader(m, { signal: sig, outFd: devnull });
           process.kill(pid, sig);
           pids.push(pid);
@@ -311,8 +311,8 @@ describe('forked children', () => {
         for (let i = 0; i < pids.length; i++) {
           if (ends[i] === null) {
             lost++;
-            process.kill(pids[i]!, 'SIGKILL');
-            await waitChild(pids[i]!);
+            process.kill(pids[i], 'SIGKILL');
+            await waitChild(pids[i]);
           } else {
             expect(ends[i]).toMatchObject({ code: 0, signal: null });
           }

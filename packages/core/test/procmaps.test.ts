@@ -16,14 +16,14 @@ describe('/proc/PID/maps and smaps parsing', () => {
     const e = parseMaps(text);
     expect(e).toHaveLength(5);
     expect(e[0]).toMatchObject({ start: 0x55d0c0a00000n, size: 0x21000, perms: 'rw-p', path: '[heap]', deleted: false });
-    expect(mappingKind(e[0]!)).toBe('heap');
+    expect(mappingKind(e[0])).toBe('heap');
     expect(e[1]).toMatchObject({ path: '/tmp/my file with spaces.bin', offset: 0x1000, device: '08:01', inode: 1234567, size: 4096 });
-    expect(mappingKind(e[1]!)).toBe('file');
+    expect(mappingKind(e[1])).toBe('file');
     expect(e[2]).toMatchObject({ path: '/dev/shm/hello_shm', deleted: true });
-    expect(mappingKind(e[2]!)).toBe('shm');
+    expect(mappingKind(e[2])).toBe('shm');
     expect(e[3]).toMatchObject({ path: '', size: 0x4000 });
-    expect(mappingKind(e[3]!)).toBe('anon');
-    expect(e[4]!.end).toBe(0xffffffffff601000n);
+    expect(mappingKind(e[3])).toBe('anon');
+    expect(e[4].end).toBe(0xffffffffff601000n);
   });
 
   it('classifies shared anonymous memory, memfd, hugetlb, vvar variants, replaced programs and addons', () => {
@@ -40,7 +40,7 @@ describe('/proc/PID/maps and smaps parsing', () => {
     ].join('\n'));
     const code = codeFiles(e);
     expect(e.map((x) => mappingKind(x, '/usr/bin/prog (deleted)', code))).toEqual(['shm', 'shm', 'shm', 'anon', 'vvar', 'program', 'library', 'library', 'deleted']);
-    expect(mappingKind(e[6]!)).toBe('file');
+    expect(mappingKind(e[6])).toBe('file');
   });
 
   it('forEachWindow names an fd target as told and can populate its windows', () => {
@@ -58,9 +58,9 @@ describe('/proc/PID/maps and smaps parsing', () => {
   it('parses smaps fields into bytes', () => {
     const text = '7f00aa000000-7f00aa002000 r--p 00000000 08:01 7 /usr/lib/libc.so.6\nSize:                  8 kB\nRss:                   4 kB\nPss:                   2 kB\nShared_Clean:          4 kB\nVmFlags: rd mr mw me\n';
     const [e] = parseSmaps(text);
-    expect(e!.fields).toMatchObject({ Size: 8192, Rss: 4096, Pss: 2048, Shared_Clean: 4096 });
-    expect(e!.vmFlags).toEqual(['rd', 'mr', 'mw', 'me']);
-    expect(mappingKind(e!)).toBe('library');
+    expect(e.fields).toMatchObject({ Size: 8192, Rss: 4096, Pss: 2048, Shared_Clean: 4096 });
+    expect(e.vmFlags).toEqual(['rd', 'mr', 'mw', 'me']);
+    expect(mappingKind(e)).toBe('library');
   });
 
   it('finds a fresh mapping of a file whose name has spaces in this process', () => {

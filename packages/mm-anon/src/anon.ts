@@ -136,7 +136,8 @@ export async function shareThroughFork(input: Pick<Input, 'name' | 'fd' | 'size'
   const reportFd = openReportFile();
   let childPid = 0;
   let reaped = false;
-  let filling: Promise<unknown> | null = null;
+  // (typed by assertion: set inside fill(), which TypeScript's narrowing does not follow)
+  let filling = null as Promise<unknown> | null;
   let interrupted: NodeJS.Signals | 'abort' | null = null;
   let wakeDelay: (() => void) | null = null;
   const stop = (why: NodeJS.Signals | 'abort') => {

@@ -12,7 +12,7 @@ import { procState } from './helpers.js';
 function drainInto(fd: number, out: Buffer[]): void {
   const b = Buffer.alloc(1 << 16);
   for (;;) {
-    let k = 0;
+    let k: number;
     try {
       k = readSync(fd, b);
     } catch {

@@ -40,12 +40,12 @@ function startVerbose(args: string[]): Promise<{ parent: ReturnType<typeof spawn
   const parent = spawn(process.execPath, [bin, '--verbose', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   let stdout = '';
-  parent.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  parent.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const done = new Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>((resolve) => {
     parent.on('close', (code, signal) => resolve({ code, signal, stderr, stdout }));
   });
   return new Promise((resolve, reject) => {
-    parent.stderr!.on('data', (d: Buffer) => {
+    parent.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       const m = /forked child (\d+)/.exec(stderr);
       if (m && /working for/.test(stderr)) resolve({ parent, childPid: Number(m[1]), done });
@@ -239,7 +239,7 @@ describe('--signal and --verbose', () => {
 
   it('rejects signals that cannot be waited for, and unknown ones, as usage errors', async () => {
     for (const [sig, text] of [['KILL', 'SIGKILL cannot be blocked'], ['SIGSTOP', 'SIGSTOP cannot be blocked'], ['NOPE', 'unknown signal: NOPE']]) {
-      const r = await runBin(bin, ['--signal', sig!, poem]);
+      const r = await runBin(bin, ['--signal', sig, poem]);
       expect(r.code).toBe(2);
       expect(r.stdout.length).toBe(0);
       expect(r.stderr).toContain(`mm-anon: invalid --signal: ${text}`);
@@ -294,7 +294,7 @@ describe('lifecycle', () => {
     );
     const [during, after] = r.stdout.toString().split('--\n');
     // One child, sleeping in sigwait, not <defunct>.
-    expect(during!.trim()).toMatch(/^S\S*\s+mm-anon$/);
+    expect(during.trim()).toMatch(/^S\S*\s+mm-anon$/);
     expect(after).toBe('exit 0\nsame\n');
   });
 

@@ -295,7 +295,7 @@ async function upcaseStep(m: Mapping, prot: Access, sharing: 'shared' | 'private
   const bytes = m.bytes;
   let letters = 0;
   for (let i = 0; i < printLength; i++) {
-    const c = bytes[i]!;
+    const c = bytes[i];
     if (c >= 0x61 && c <= 0x7a) {
       bytes[i] = c - 0x20;
       letters++;

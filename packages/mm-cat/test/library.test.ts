@@ -143,7 +143,7 @@ describe('copying', () => {
 describe('experiments through the library', () => {
   it('knows which options ask for an experiment', () => {
     expect(wantsExperiment({})).toBe(false);
-    expect(wantsExperiment({ offset: 3, length: 4 } as never)).toBe(false);
+    expect(wantsExperiment({ offset: 3, length: 4 })).toBe(false);
     expect(wantsExperiment({ readPastEnd: 0 })).toBe(true);
     expect(wantsExperiment({ prot: 'r' })).toBe(true);
   });

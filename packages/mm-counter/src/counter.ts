@@ -42,7 +42,7 @@ export function parseCounterValue(text: string, what = 'value'): bigint {
   const s = String(text);
   const m = /^([+-]?)(.*)$/.exec(s)!;
   const sign = m[1] === '-' ? -1n : 1n;
-  const body = m[2]!;
+  const body = m[2];
   if (/^\d+$/.test(body)) return sign * BigInt(body);
   if (body === '') throw new NumberFormatError(`invalid ${what}: '${text}'`);
   try {
@@ -304,7 +304,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
 function writeOnly(fd: number): boolean {
   try {
     const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
-    return !!m && (parseInt(m[1]!, 8) & 3) === fs.O_WRONLY;
+    return !!m && (parseInt(m[1], 8) & 3) === fs.O_WRONLY;
   } catch {
     return false;
   }

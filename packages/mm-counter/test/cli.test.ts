@@ -201,7 +201,7 @@ describe('--json', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.toString().split('\n');
     expect(lines).toHaveLength(2);
-    const j = JSON.parse(lines[0]!);
+    const j = JSON.parse(lines[0]) as { elapsed_ms: number; ns_per_increment: number; count: number };
     expect(j).toMatchObject({ file: f, count: 2_000_000, sync: 'atomic', width: 32, private: false, start: 10, end: 2_000_010, wrapped: false, interrupted: false });
     expect(typeof j.elapsed_ms).toBe('number');
     expect(j.ns_per_increment).toBeCloseTo((j.elapsed_ms * 1e6) / j.count, 1);
@@ -234,8 +234,8 @@ describe('interrupted runs', () => {
     const child = spawn(process.execPath, [bin, f, '-n', '1e12', '--sync', 'atomic'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     await until(() => nonEmpty(f));
     child.kill('SIGINT');
@@ -251,8 +251,8 @@ describe('interrupted runs', () => {
     const child = spawn(process.execPath, [bin, f, '-n', '1e12', '--sync', 'atomic'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
     await until(() => nonEmpty(f));
     const t = await sh(`truncate -s 0 ${f}`);
@@ -305,7 +305,7 @@ describe('side by side with a C program', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(od(f, type)).toBe('130000000');
-      const mm = JSON.parse(readFileSync(join(tmp.path, 'mm.out'), 'utf8'));
+      const mm = JSON.parse(readFileSync(join(tmp.path, 'mm.out'), 'utf8')) as { start: number; end: number };
       const cLast = Number(readFileSync(join(tmp.path, 'c.out'), 'utf8'));
       console.log(`C + mm-counter, width ${width}: mm-counter went ${mm.start} -> ${mm.end} in its 1e8 adds, C's last add returned ${cLast}`);
       // The C program's adds landed while mm-counter was adding: its own adds span more than 1e8.

@@ -54,8 +54,8 @@ export function parsePerms(text: string): PermsPattern {
   if (text.includes('-')) {
     const slots = ['r', 'w', 'x', 'sp'];
     for (let i = 0; i < text.length; i++) {
-      const c = text[i]!;
-      if (c !== '-' && !slots[i]!.includes(c)) throw new FilterError(`invalid permissions '${text}': '${c}' cannot be at position ${i + 1}`);
+      const c = text[i];
+      if (c !== '-' && !slots[i].includes(c)) throw new FilterError(`invalid permissions '${text}': '${c}' cannot be at position ${i + 1}`);
     }
     if (text.length === 4 && text[3] === '-') throw new FilterError(`invalid permissions '${text}': the 4th letter is s or p`);
     return { positional: text };

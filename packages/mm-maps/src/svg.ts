@@ -162,7 +162,7 @@ export function renderSvg(view: ProcessView, options: SvgOptions): string {
     if (row.mark !== undefined) parts.push(`<rect class="file-outline" x="${BAR_X - 1.5}" y="${top - 0.5}" width="${BAR_W + 3}" height="${bh + 1}" fill="none" stroke="${FILE_OUTLINE}" stroke-width="3"/>`);
     const ty = y + h / 2 + 4;
     parts.push(`<text class="addr" x="${ADDR_X}" y="${ty}" fill="#555555">${hex(e.start)}</text>`);
-    parts.push(`<text class="label" x="${LABEL_X}" y="${ty}"${row.mark !== undefined ? ` fill="${FILE_OUTLINE}" font-weight="bold"` : ''}>${esc(labels[i]!)}</text>`);
+    parts.push(`<text class="label" x="${LABEL_X}" y="${ty}"${row.mark !== undefined ? ` fill="${FILE_OUTLINE}" font-weight="bold"` : ''}>${esc(labels[i])}</text>`);
     body.push(`<g class="region${row.mark !== undefined ? ' file' : ''}" data-kind="${group}" data-start="0x${e.start.toString(16)}" data-size="${e.size}">${parts.join('')}</g>`);
     y += h;
     prevEnd = e.end;

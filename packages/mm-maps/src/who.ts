@@ -38,8 +38,8 @@ export function who(arg: string, options: { pids?: readonly number[] } = {}): Wh
   const targets = whoTargets(arg);
   const scan: HolderScan = findHolders(targets, { pids: options.pids && options.pids.length > 0 ? options.pids : undefined });
   const i = Math.max(0, scan.holders.findIndex((h) => h.length > 0));
-  const target = targets[i]!;
-  const holders = scan.holders[i]!;
+  const target = targets[i];
+  const holders = scan.holders[i];
   if (target.missing && holders.length === 0) throw systemError(2 /* ENOENT */, 'stat', arg);
   return { target, holders, processes: scan.processes, unreadable: scan.unreadable };
 }

@@ -66,10 +66,10 @@ describe('own view: mm-maps FILE...', () => {
     const rows = ndjson(r.stdout);
     const mine = rows.filter((o) => o.mappedFile !== undefined);
     expect(mine).toHaveLength(1);
-    const m = mine[0]!;
+    const m = mine[0];
     expect(m).toMatchObject({ mappedFile: poem, path: poem, perms: 'r--s', size: 8192, offset: 0, kind: 'file', deleted: false });
     expect(BigInt(m.end as string) - BigInt(m.start as string)).toBe(8192n);
-    expect(rows.every((o) => o.pid === rows[0]!.pid)).toBe(true);
+    expect(rows.every((o) => o.pid === rows[0].pid)).toBe(true);
   });
 
   it('a path containing spaces is kept whole, in text and in JSON', async () => {
@@ -80,7 +80,7 @@ describe('own view: mm-maps FILE...', () => {
     const text = await runBin(bin, ['--no-header', '--path', 'poem (v2)', odd]);
     expect(text.code).toBe(0);
     expect(lines(text.stdout)).toHaveLength(1);
-    expect(lines(text.stdout)[0]!.endsWith(` file     ${odd}  <- FILE`)).toBe(true);
+    expect(lines(text.stdout)[0].endsWith(` file     ${odd}  <- FILE`)).toBe(true);
     const json = await runBin(bin, ['--json', '--path', 'poem (v2)', odd]);
     expect(ndjson(json.stdout).map((o) => o.path)).toEqual([odd]);
   });
@@ -125,10 +125,10 @@ describe('own view: mm-maps FILE...', () => {
     const out = lines(r.stdout);
     expect(out[0]).toBe('pidof:1');
     expect(out[1]).toBe('outside:1');
-    const seen = JSON.parse(out[2]!) as Record<string, unknown>;
+    const seen = JSON.parse(out[2]) as Record<string, unknown>;
     expect(seen).toMatchObject({ path: f, perms: 'r--s', size: 8192, kind: 'file', deleted: false });
-    expect(out[3]).toMatch(/ r--s 00000000 .* 8 deleted  .*waited on\.txt \(deleted\)$/);
-    expect(out[3]!.endsWith(`${f} (deleted)`)).toBe(true);
+    expect(out[3]).toMatch(/ r--s 00000000 .* 8 deleted {2}.*waited on\.txt \(deleted\)$/);
+    expect(out[3].endsWith(`${f} (deleted)`)).toBe(true);
     expect(out[4]).toBe('exit:0');
     const err = readFileSync(join(tmp.path, 'wait.err'), 'utf8');
     expect(err).toMatch(/^mm-maps: PID (\d+) is waiting; look from outside: cat \/proc\/\1\/maps/);
@@ -161,10 +161,10 @@ describe('-p PID: another process', () => {
     expect(r.code).toBe(0);
     const kernel = procLines(readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8'));
     const [header, ...rows] = lines(r.stdout);
-    expect(header!.split(/\s+/)).toEqual(['Address', 'Perm', 'Offset', 'Dev', 'Inode', 'Kbytes', 'Kind', 'Mapping']);
+    expect(header.split(/\s+/)).toEqual(['Address', 'Perm', 'Offset', 'Dev', 'Inode', 'Kbytes', 'Kind', 'Mapping']);
     expect(rows).toHaveLength(kernel.length);
     rows.forEach((line, i) => {
-      const k = kernel[i]!;
+      const k = kernel[i];
       const f = line.split(/\s+/);
       expect(f.slice(0, 6)).toEqual([k.range, k.perms, k.offset, k.device, k.inode, String(k.size / 1024)]);
       const name = f.slice(7).join(' ');
@@ -174,7 +174,7 @@ describe('-p PID: another process', () => {
     expect(kinds.get('[heap]')).toBe('heap');
     expect(kinds.get('[stack]')).toBe('stack');
     expect(kinds.get('[vdso]')).toBe('vdso');
-    expect(kinds.get(readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8').split('\n')[0]!.split(/\s+/)[5])).toBe('program');
+    expect(kinds.get(readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8').split('\n')[0].split(/\s+/)[5])).toBe('program');
   });
 
   it('--json: one object per mapping, the same fields, sizes that add up', async () => {
@@ -207,11 +207,11 @@ describe('-p PID: another process', () => {
       const x = await runBin(bin, ['-p', pid, '-x']);
       expect(x.code).toBe(0);
       const out = lines(x.stdout);
-      expect(out[0]!.split(/\s+/)).toEqual(['Address', 'Perm', 'Offset', 'Dev', 'Inode', 'Kbytes', 'Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Swap', 'Kind', 'Mapping']);
+      expect(out[0].split(/\s+/)).toEqual(['Address', 'Perm', 'Offset', 'Dev', 'Inode', 'Kbytes', 'Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Swap', 'Kind', 'Mapping']);
       const total = out.at(-1)!.split(/\s+/);
       expect(total.slice(0, 2)).toEqual(['total', 'kB']);
-      const [kbytes, rss, , , sharedDirty, , privateDirty] = total.slice(2).map(Number) as number[];
-      return [kbytes!, rss!, sharedDirty! + privateDirty!];
+      const [kbytes, rss, , , sharedDirty, , privateDirty] = total.slice(2).map(Number);
+      return [kbytes, rss, sharedDirty + privateDirty];
     };
     const before = await ours();
     const json = ndjson((await runBin(bin, ['-p', pid, '-x', '--json'])).stdout);

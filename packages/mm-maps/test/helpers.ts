@@ -68,9 +68,9 @@ setInterval(() => {}, 1 << 30);
 /** A node child mapping `target` (a path, or `shm:NAME`) after touching its first `touch` bytes. */
 export async function mapper(target: string, access: 'r' | 'rw', sharing: 'shared' | 'private', touch = 0, prefix: string[] = []): Promise<ChildProcess> {
   const args = [process.execPath, '--input-type=module', '-e', MAPPER, target, access, sharing, String(touch)];
-  const child = spawn(prefix[0] ?? args[0]!, [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(prefix[0] ?? args[0], [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`mapper of ${target} exited ${code}`)));
   });
   return child;

@@ -88,12 +88,12 @@ describe('raw text', () => {
     const b = block('7f0000002000-7f0000004000', Buffer.from('/tmp/plain'));
     const chunks = splitRaw(Buffer.concat([a, b]));
     expect(chunks).toHaveLength(2);
-    expect(chunks[0]!.equals(a)).toBe(true);
-    expect(chunks[1]!.equals(b)).toBe(true);
+    expect(chunks[0].equals(a)).toBe(true);
+    expect(chunks[1].equals(b)).toBe(true);
     const view = viewFromBytes(1, Buffer.concat([a, b]), { extended: true });
-    expect(view.rows[0]!.raw.equals(a)).toBe(true);
-    expect(view.rows[0]!.entry.size).toBe(8192);
-    expect((view.rows[0]!.entry as { fields: Record<string, number> }).fields.Rss).toBe(4096);
+    expect(view.rows[0].raw.equals(a)).toBe(true);
+    expect(view.rows[0].entry.size).toBe(8192);
+    expect((view.rows[0].entry as { fields: Record<string, number> }).fields.Rss).toBe(4096);
   });
 });
 

@@ -132,7 +132,7 @@ function expectSeenAsDrawn(report: PageReport, png: Buffer, kinds: Set<string>):
   // Every region can be seen: at least 14 px tall, as wide as the others.
   for (const r of report.regions) {
     expect(r.bar.height, r.label).toBeGreaterThanOrEqual(14);
-    expect(r.bar.width).toBe(report.regions[0]!.bar.width);
+    expect(r.bar.width).toBe(report.regions[0].bar.width);
   }
 }
 
@@ -153,7 +153,7 @@ describe('mm-maps --svg in Chromium', () => {
 
     expect(report.regions).toHaveLength(lines.length);
     lines.forEach((l, i) => {
-      const r = report.regions[i]!;
+      const r = report.regions[i];
       const name = l.name === '' ? '[anon]' : l.name;
       expect(r.label.startsWith(name), `${r.label} names ${name}`).toBe(true);
       expect(r.label).toContain(formatBytes(l.size));
@@ -162,12 +162,12 @@ describe('mm-maps --svg in Chromium', () => {
       expect(r.size).toBe(l.size);
     });
     // Address order top to bottom.
-    for (let i = 1; i < report.regions.length; i++) expect(report.regions[i]!.bar.top).toBeGreaterThan(report.regions[i - 1]!.bar.top);
+    for (let i = 1; i < report.regions.length; i++) expect(report.regions[i].bar.top).toBeGreaterThan(report.regions[i - 1].bar.top);
     // Each hole between mappings is a labelled gap with its size.
     const holes: number[] = [];
     for (let i = 1; i < lines.length; i++) {
-      const prevEnd = BigInt('0x' + lines[i - 1]!.range.split('-')[1]);
-      const start = BigInt('0x' + lines[i]!.range.split('-')[0]);
+      const prevEnd = BigInt('0x' + lines[i - 1].range.split('-')[1]);
+      const start = BigInt('0x' + lines[i].range.split('-')[0]);
       if (start > prevEnd) holes.push(Number(start - prevEnd));
     }
     expect(report.gaps.map((g) => g.bytes)).toEqual(holes);
@@ -233,7 +233,7 @@ describe('mm-maps --svg in Chromium', () => {
       writeFileSync(f, html);
       return f;
     })(), width, height);
-    const titles = [...dom.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]!);
+    const titles = [...dom.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
     const heapLine = procLines(readFileSync(`/proc/${sleeper.pid}/maps`, 'utf8')).find((l) => l.name === '[heap]')!;
     expect(titles.some((t) => t.startsWith(heapLine.range) && t.includes(`${heapLine.size} bytes`))).toBe(true);
   });
@@ -252,7 +252,7 @@ describe('mm-maps --svg with a filter', () => {
     expect([...svg.matchAll(/<g class="region"/g)]).toHaveLength(2);
     const gaps = [...svg.matchAll(/<g class="gap"[^]*?<\/g>/g)].map((m) => m[0].replace(/<[^>]+>/g, ''));
     const total = between.reduce((n, l) => n + l.size, 0);
-    expect(gaps).toEqual([`… ${formatBytes(Number(BigInt('0x' + lines[stack]!.range.split('-')[0]) - BigInt('0x' + lines[heap]!.range.split('-')[1])))}: ${between.length} mappings not shown (${formatBytes(total)}) …`]);
+    expect(gaps).toEqual([`… ${formatBytes(Number(BigInt('0x' + lines[stack].range.split('-')[0]) - BigInt('0x' + lines[heap].range.split('-')[1])))}: ${between.length} mappings not shown (${formatBytes(total)}) …`]);
   });
 });
 

@@ -34,7 +34,7 @@ async function keep(child: Promise<ChildProcess> | ChildProcess): Promise<number
 async function opener(path: string, fd: 0 | 1, prefix: string[] = []): Promise<number> {
   const f = openSync(path, fd === 0 ? 'r' : 'a');
   const argv = [...prefix, 'sleep', '300'];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: fd === 0 ? [f, 'ignore', 'ignore'] : ['ignore', f, 'ignore'] });
+  const child = spawn(argv[0], argv.slice(1), { stdio: fd === 0 ? [f, 'ignore', 'ignore'] : ['ignore', f, 'ignore'] });
   await new Promise<void>((resolve) => child.once('spawn', resolve));
   closeSync(f);
   // Wait until the exec is done (setpriv execs sleep) so /proc shows the final process.
@@ -108,10 +108,10 @@ describe('mm-maps --who', () => {
     expect(lsofPids(file, false)).toEqual(expected);
     const byPid = new Map(live.records.map((r) => [r.pid, r]));
     expect(byPid.get(a)).toMatchObject({ command: 'node', target: file, mapped: 3 * 4096, deleted: false, how: 'map rw shared', fds: [] });
-    expect(byPid.get(a)!.resident).toBe(smapsRss(a, byPid.get(a)!.mappings[0]!.start));
+    expect(byPid.get(a)!.resident).toBe(smapsRss(a, byPid.get(a)!.mappings[0].start));
     expect(byPid.get(a)!.resident).toBe(3 * 4096);
     expect(byPid.get(b)).toMatchObject({ mapped: 3 * 4096, how: 'map r private' });
-    expect(byPid.get(b)!.resident).toBe(smapsRss(b, byPid.get(b)!.mappings[0]!.start));
+    expect(byPid.get(b)!.resident).toBe(smapsRss(b, byPid.get(b)!.mappings[0].start));
     expect(byPid.get(reader)).toMatchObject({ command: 'sleep', mapped: 0, resident: 0, how: 'fd 0 r', fds: [{ fd: 0, access: 'r', deleted: false }] });
     expect(byPid.get(writer)).toMatchObject({ how: 'fd 1 w' });
 

@@ -24,7 +24,7 @@ export function attachments(names: readonly string[]): AttachmentScan {
   const scan = findHolders(names.map((n) => shmTarget(n)), { resident: true });
   const byName = new Map<string, Attachments>();
   names.forEach((n, i) => {
-    const holders = scan.holders[i]!;
+    const holders = scan.holders[i];
     byName.set(n, { attached: holders.filter((h) => h.mappings.length > 0), openOnly: holders.filter((h) => h.mappings.length === 0) });
   });
   return { byName, processes: scan.processes, unreadable: scan.unreadable };

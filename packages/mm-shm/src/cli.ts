@@ -98,7 +98,7 @@ Examples:
       for (const [k, name] of names.entries()) {
         try {
           const info = shmStat(name);
-          const a = scan.byName.get(bare[k]!)!;
+          const a = scan.byName.get(bare[k])!;
           process.stdout.write(opts.json ? JSON.stringify(toStatRecord(info, a, scan.unreadable)) + '\n' : formatStat(info, a, scan.unreadable));
         } catch (e) {
           warn(PROG, (e as Error).message);

@@ -14,7 +14,7 @@ import type { AttachmentScan, Attachments } from './attached.js';
 export function parseMode(text: string): number {
   const m = /^(?:0o?)?([0-7]{1,4})$/i.exec(text);
   if (!m) throw new InvalidArgumentError(`invalid mode: '${text}' (expected octal, like 0600)`);
-  const mode = parseInt(m[1]!, 8);
+  const mode = parseInt(m[1], 8);
   // setuid, setgid and sticky mean nothing for a shared-memory object: refuse them.
   if (mode > 0o777) throw new InvalidArgumentError(`invalid mode: '${text}' (permission bits only, 0000 to 0777)`);
   return mode;

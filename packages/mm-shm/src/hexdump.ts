@@ -36,9 +36,9 @@ function formatLine(bytes: Uint8Array, start: number, end: number, options: HexD
   let text = '';
   for (let i = start; i < start + BYTES_PER_LINE; i++) {
     if (i < end) {
-      const b = bytes[i]!;
-      hex += changed(i) ? mark!(HEX[b]!) : HEX[b]!;
-      text += changed(i) ? mark!(CHAR[b]!) : CHAR[b]!;
+      const b = bytes[i];
+      hex += changed(i) ? mark!(HEX[b]) : HEX[b];
+      text += changed(i) ? mark!(CHAR[b]) : CHAR[b];
     } else {
       hex += '  ';
     }

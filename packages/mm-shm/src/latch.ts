@@ -80,7 +80,7 @@ export async function waitWord(name: string, options: WaitWordOptions = {}): Pro
   try {
     const read = (): number => {
       const b = Buffer.alloc(4);
-      let got = 0;
+      let got: number;
       try {
         got = readSync(h.fd, b, 0, 4, offset);
       } catch (e) {

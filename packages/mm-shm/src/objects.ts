@@ -17,7 +17,6 @@ import {
   systemError,
   validateShmName,
   writeAll,
-  type Mapping,
   growPipe,
   type ShmHandle,
 } from '@mm/core';

@@ -161,15 +161,15 @@ describe('mm-shm arbiter', () => {
     const n = newName();
     const input = new PassThrough();
     const lines: string[] = [];
-    let pressed = false;
+    let settled = false;
     const run = runArbiter({ name: n, steps: 1, interval: 0, waitForEnter: true, input, log: (l) => lines.push(l) });
+    void run.then(() => (settled = true), () => (settled = true));
     await new Promise((r) => setTimeout(r, 200));
     expect(lines.at(-1)).toBe('press Enter to continue');
     expect(readFileSync(`/dev/shm/${n}`).subarray(0, 13).toString()).toBe('Hello from th');
-    pressed = true;
+    expect(settled).toBe(false); // still waiting for Enter
     input.write('\n');
     const result = await run;
-    expect(pressed).toBe(true);
     expect(result).toMatchObject({ name: n, completed: true, unlinked: true });
     expect(result.contents).toEqual([greeting(process.pid), stepText(process.pid, 1, 1)]);
     expect(lines.at(-2)).toBe('step 1 of 1');

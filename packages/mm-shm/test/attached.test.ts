@@ -29,7 +29,7 @@ async function mapper(name: string): Promise<number> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', MAPPER, name], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`mapper exited ${code}`)));
   });
   return child.pid!;

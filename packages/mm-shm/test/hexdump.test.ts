@@ -26,7 +26,7 @@ describe('hexDump', () => {
     const [line] = hexDumpLines(Buffer.from('abc'), { previous: Buffer.from('abd'), mark: (t) => `[${t}]` });
     const [plain] = hexDumpLines(Buffer.from('abc'));
     expect(plain).toBe('00000000: 6162 63' + ' '.repeat(34) + 'abc');
-    expect(line).toBe(plain!.replace('6162 63', '6162 [63]').replace(/abc$/, 'ab[c]'));
+    expect(line).toBe(plain.replace('6162 63', '6162 [63]').replace(/abc$/, 'ab[c]'));
     expect(hexDumpLines(Buffer.from('abc'), { previous: Buffer.from('abc'), mark: (t) => `[${t}]` })).toEqual([plain]);
   });
 

@@ -205,7 +205,7 @@ export async function runArbiter(options: ArbiterOptions): Promise<GameResult> {
       return { elapsed: t, position: view.position(), leftPulls, rightPulls, rate };
     };
     const last = { t: 0, pulls: 0 };
-    const stream = out as NodeJS.WriteStream;
+    const stream = out;
     let drawn = false;
     if (result === Result.none) {
       view.store(OFFSET.position, 0);

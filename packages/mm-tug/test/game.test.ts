@@ -116,7 +116,7 @@ describe('demo', () => {
     const r = await runBash(`script -qec '${cmd}' /dev/null`, { env: { TERM: 'xterm' } });
     expect(r.code).toBe(0);
     const out = r.stdout.toString();
-    expect(out).toMatch(/\rLEFT \[[-|O]+\] RIGHT  position +[-+]?\d+/);
+    expect(out).toMatch(/\rLEFT \[[-|O]+\] RIGHT {2}position +[-+]?\d+/);
     expect(out).toContain('\x1b[K');
     expect(out).toMatch(/(LEFT|RIGHT) wins at position [-+]\d+/);
     expect(out).toMatch(/lost +0\r?\n/);
@@ -363,7 +363,7 @@ describe('usage', () => {
     [['arbiter', '--interval', '0'], /invalid interval/],
     [['middle'], /unknown command 'middle'/],
   ])('mm-tug %j is a usage error (exit 2)', async (args, message) => {
-    const r = await runBin(bin, args as string[]);
+    const r = await runBin(bin, args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^mm-tug: /);
     expect(r.stderr).toMatch(message);

@@ -26,12 +26,20 @@ function paired(a, b, { runs, warmup, cwd, env }) {
     if (r.status !== 0) throw new Error(`bench command failed (exit ${r.status ?? r.signal}): ${argv.join(' ')}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
-  for (let i = 0; i < warmup; i++) once(a), once(b);
+  for (let i = 0; i < warmup; i++) {
+    once(a);
+    once(b);
+  }
   const ta = [];
   const tb = [];
   for (let i = 0; i < runs; i++) {
-    if (i % 2) tb.push(once(b)), ta.push(once(a));
-    else ta.push(once(a)), tb.push(once(b));
+    if (i % 2) {
+      tb.push(once(b));
+      ta.push(once(a));
+    } else {
+      ta.push(once(a));
+      tb.push(once(b));
+    }
   }
   return { a: median(ta), b: median(tb), ratio: median(ta) / median(tb), runs };
 }
@@ -61,12 +69,12 @@ export default async function (bench) {
     const cache = join(work, `compile-cache-${label.replace(/\W/g, '')}`);
     const env = { ...bench.env, PATH: `${pathDir}:${bench.env.PATH}`, NODE_COMPILE_CACHE: cache };
     console.log(`\n${label}${label.endsWith(process.version) ? '' : ' (V8 compile cache on: the warm-up runs fill it)'}`);
-    for (const [what, argv] of [
+    for (const [what, argv] of /** @type {[string, string[]][]} */ ([
       ['mm-cat one.txt (a 1-byte file)', [bin['mm-cat'], 'one.txt']],
       ['mm-counter counter.bin --get', [bin['mm-counter'], 'counter.bin', '--get']],
       ['mm-maps --version', [bin['mm-maps'], '--version']],
       ['mm-shm ls', [bin['mm-shm'], 'ls']],
-    ]) {
+    ])) {
       const m = paired(argv, [exe, '-e', '0'], { runs: 30, warmup: 3, cwd: bench.dir, env });
       console.log(`  ${what}: median ${m.a.toFixed(1)} ms vs node -e 0 ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)`);
       bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: { label: what.split(' (')[0], median: m.a, cmd: argv.map((x) => x.replace(/.*\/bin\//, 'PREFIX/bin/')).join(' ') }, b: { label: 'node -e 0', median: m.b, cmd: 'node -e 0' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });

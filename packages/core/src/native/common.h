@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <sys/types.h>
 
 namespace mm {
 
@@ -82,7 +81,7 @@ struct MapState {
   bool anonymous = false;   // MAP_ANONYMOUS: no file bytes share its pages
   FaultSlot* slot = nullptr;  // registered fault range (file and shm mappings)
   uint64_t faults = 0;      // fault count saved when the range was unregistered
-  int64_t sizeAtUnmap = -1; // the file's size when a mapping with faults was unmapped
+  int64_t sizeAtUnmap = -1;  // the file's size when a mapping with faults was unmapped
   int fileFd = -1;          // O_PATH descriptor of the mapped file, to fstat its size now
   uint8_t* data() const { return base + delta; }
 };

@@ -156,8 +156,9 @@ pid_t DoFork(const ChildSpec& spec, int* err) {
   if (pid > 0) {
     char b;
     ssize_t r;
-    do r = read(ready[0], &b, 1);
-    while (r < 0 && errno == EINTR);  // 0: the child closed its fds (or died)
+    do {
+      r = read(ready[0], &b, 1);
+    } while (r < 0 && errno == EINTR);  // 0: the child closed its fds (or died)
   }
   close(ready[0]);
   return pid;
@@ -286,7 +287,9 @@ struct Waiter {
   bool closing = false;
   uv_poll_t poll;
   uv_timer_t timer;
-  uv_handle_t* handle() { return usePoll ? reinterpret_cast<uv_handle_t*>(&poll) : reinterpret_cast<uv_handle_t*>(&timer); }
+  uv_handle_t* handle() {
+    return usePoll ? reinterpret_cast<uv_handle_t*>(&poll) : reinterpret_cast<uv_handle_t*>(&timer);
+  }
 };
 
 void OnClosed(uv_handle_t* h) {
@@ -325,8 +328,9 @@ void Settle(Waiter* w, int result, const siginfo_t& si, int err) {
       if (w->valueFd >= 0) {
         uint8_t b = 0;
         ssize_t n;
-        do n = read(w->valueFd, &b, 1);
-        while (n < 0 && errno == EINTR);
+        do {
+          n = read(w->valueFd, &b, 1);
+        } while (n < 0 && errno == EINTR);
         o.Set("value", n == 1 ? Napi::Value(Napi::Number::New(e, b)) : e.Null());
       }
       napi_resolve_deferred(env, w->deferred, o);
@@ -383,8 +387,9 @@ Napi::Value StartWait(Napi::Env env, pid_t pid, int valueFd) {
       if (valueFd >= 0) {
         uint8_t b = 0;
         ssize_t n;
-        do n = read(valueFd, &b, 1);
-        while (n < 0 && errno == EINTR);
+        do {
+          n = read(valueFd, &b, 1);
+        } while (n < 0 && errno == EINTR);
         o.Set("value", n == 1 ? Napi::Value(Napi::Number::New(env, b)) : env.Null());
       }
     }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
+#include <string>
 
 namespace mm {
 
@@ -66,8 +67,9 @@ static Napi::Value OpenFd(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   int fd;
-  do fd = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC, static_cast<mode_t>(mode));
-  while (fd < 0 && errno == EINTR);
+  do {
+    fd = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC, static_cast<mode_t>(mode));
+  } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     ThrowErrno(env, errno, "open", path);
     return env.Undefined();
@@ -150,16 +152,18 @@ static Napi::Value ReopenFd(const Napi::CallbackInfo& info) {
   }
   std::string path = info[1].As<Napi::String>().Utf8Value();
   int tmp;
-  do tmp = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC);
-  while (tmp < 0 && errno == EINTR);
+  do {
+    tmp = open(path.c_str(), static_cast<int>(flags) | O_CLOEXEC);
+  } while (tmp < 0 && errno == EINTR);
   if (tmp < 0) {
     ThrowErrno(env, errno, "open", path);
     return env.Undefined();
   }
   if (tmp != fd) {
     int r;
-    do r = dup2(tmp, fd);  // dup2 clears O_CLOEXEC on the new descriptor
-    while (r < 0 && errno == EINTR);
+    do {
+      r = dup2(tmp, fd);  // dup2 clears O_CLOEXEC on the new descriptor
+    } while (r < 0 && errno == EINTR);
     int err = errno;
     close(tmp);
     if (r < 0) {
@@ -198,8 +202,9 @@ static Napi::Value Flock(const Napi::CallbackInfo& info) {
   }
   std::string path = OptString(info, 2);
   int r;
-  do r = flock(fd, static_cast<int>(op));
-  while (r != 0 && errno == EINTR);
+  do {
+    r = flock(fd, static_cast<int>(op));
+  } while (r != 0 && errno == EINTR);
   if (r != 0) ThrowErrno(env, errno, "flock", path);
   return env.Undefined();
 }
@@ -228,7 +233,8 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("reopenFd", Napi::Function::New(env, ReopenFd, "reopenFd"));
   exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
   exports.Set("allocate", Napi::Function::New(env, Allocate, "allocate"));
-  Napi::Object c = exports.Get("constants").IsObject() ? exports.Get("constants").As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object c = exports.Get("constants").IsObject() ? exports.Get("constants").As<Napi::Object>()
+                                                      : Napi::Object::New(env);
   c.Set("LOCK_SH", Napi::Number::New(env, LOCK_SH));
   c.Set("LOCK_EX", Napi::Number::New(env, LOCK_EX));
   c.Set("LOCK_UN", Napi::Number::New(env, LOCK_UN));

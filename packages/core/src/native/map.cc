@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 namespace mm {
 
@@ -282,7 +284,7 @@ Napi::Value MapHandle::FileSize(const Napi::CallbackInfo& info) {
 // Wraps a fresh mapping into { handle, buffer }. A file mapping's pages (not its guard page)
 // are registered with the fault handler; `fileFd` (O_PATH, or -1) is kept to fstat the file.
 static Napi::Value Wrap(Napi::Env env, uint8_t* base, size_t mapLength, size_t delta, size_t length,
-                        int prot, bool anonymous, int fileFd) {
+                        int prot, bool anonymous, int fileFd) {  // NOLINT(whitespace/indent_namespace)
   Napi::Object handleObj = MapHandle::Create(env);
   MapHandle* h = MapHandle::Unwrap(handleObj);
   MapState* s = h->state.get();

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <cerrno>
 #include <ctime>
+#include <string>
+#include <utility>
 
 namespace mm {
 
@@ -59,7 +61,8 @@ static bool ReadRing(const Napi::CallbackInfo& info, RingView* r) {
   if (!s) return false;
   if (!ReadSize(info[1], "slotSize", &r->slotSize) || !ReadSize(info[2], "slots", &r->slots)) return false;
   if (r->slotSize == 0 || r->slots == 0 || r->slots > kMaxSlots) {
-    ThrowCode(info.Env(), "ERR_OUT_OF_RANGE", "a ring needs 1 to " + std::to_string(kMaxSlots) + " slots of at least 1 byte");
+    ThrowCode(info.Env(), "ERR_OUT_OF_RANGE",
+              "a ring needs 1 to " + std::to_string(kMaxSlots) + " slots of at least 1 byte");
     return false;
   }
   if (s->length < kRingHeader || (s->length - kRingHeader) / r->slots < r->slotSize) {

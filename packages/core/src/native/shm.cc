@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <cerrno>
 #include <climits>
+#include <string>
 
 namespace mm {
 

@@ -267,7 +267,7 @@ function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean,
     'out.pos = p;',
     'return i;',
   ];
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the record writer is generated code on purpose (one function per schema and output, for speed)
   const make = new Function('out', 'emits', 'putInt', 'plain', `return function writeRecords(bytes, dv, i, end, rs, limit) {\n${body.join('\n')}\n};`) as (
     o: Out,
     e: Emit[],

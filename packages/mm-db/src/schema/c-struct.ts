@@ -94,6 +94,7 @@ const UNSUPPORTED: Record<string, string> = {
   _Float16: 'half floats are not supported',
 };
 
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- says what the string is: a Kind, or else the reason it is none
 function specifiersToKind(words: string[]): Kind | string {
   const count = (w: string) => words.filter((x) => x === w).length;
   const signed = count('signed');
