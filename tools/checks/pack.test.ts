@@ -111,7 +111,7 @@ describe('@mm/core packed and installed alone, as a library', () => {
     expect(readdirSync(join(core, 'src', 'native')).filter((f) => f.endsWith('.cc')).length).toBeGreaterThan(3);
     expect(existsSync(join(core, 'build'))).toBe(false);
     // A library for anyone who needs mmap: no command-line parser comes with it.
-    const manifest = JSON.parse(readFileSync(join(core, 'package.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(core, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; exports: Record<string, unknown> };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['node-addon-api', 'node-gyp-build']);
     expect(Object.keys(manifest.exports).sort()).toEqual(['.', './package.json']);
     expect(existsSync(join(core, 'node_modules', 'commander'))).toBe(false);

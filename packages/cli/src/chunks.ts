@@ -42,7 +42,7 @@ export class ChunkSizer {
    * it; the next chunk's size is scaled by how far it was from `targetMs`.
    */
   run<T>(call: (size: number) => T): T {
-    const clock = this.options.clock ?? process.hrtime.bigint;
+    const clock = this.options.clock ?? (() => process.hrtime.bigint());
     const t0 = clock();
     const value = call(this.size);
     const ns = Number(clock() - t0);

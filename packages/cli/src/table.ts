@@ -14,7 +14,7 @@ export function alignColumns(rows: readonly (readonly string[])[], options: Tabl
   const right = new Set(options.rightAligned ?? []);
   const columns = Math.max(0, ...rows.map((r) => r.length));
   const widths = Array.from({ length: columns }, (_, c) => Math.max(0, ...rows.map((r) => r[c]?.length ?? 0)));
-  return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '));
+  return rows.map((r) => r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
 }
 
 /** {@link alignColumns} as text: one line per row, each ending in a newline ('' for no rows). */

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openMapping, incrementLoop, mapAnonymous, addUntilStop } from '../src/index.js';
+import { incrementLoop, mapAnonymous, addUntilStop } from '../src/index.js';
 import { tempDir, runCommand } from '@mm/testkit';
 
 const tmp = tempDir('mm-atomics-');

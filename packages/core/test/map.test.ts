@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync, openSync, closeSync, truncateSy
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openMapping, mapAnonymous, forEachWindow, pageSize, probeAccess, isSystemError } from '../src/index.js';
-import { asNobody, tempDir, haveCommand, runCommand, errorCode } from '@mm/testkit';
+import { asNobody, tempDir, runCommand, errorCode } from '@mm/testkit';
 
 const tmp = tempDir('mm-core-');
 const poem = 'I just love\nsharing memories\nwith other processes\n';

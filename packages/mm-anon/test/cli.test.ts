@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asNobody, binDir, binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
+import { asNobody, binDir, binPath, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
 import { procState } from './helpers.js';
 
 const bin = binPath('mm-anon');
@@ -365,7 +365,7 @@ it('keeps no temp files behind (the report file is unlinked as soon as it is mad
     const r = await runBash(
       `mm-anon --delay 1000 poem.txt > out.txt & p=$!
        for i in $(seq 250); do ls -l /proc/$p/fd 2>/dev/null | grep -q mm-anon-report && break; sleep 0.02; done
-       ls -l /proc/$p/fd | grep -o "$TMPDIR/\.mm-anon-report-[^ ]* (deleted)" | sed -E 's|.*/(\\.mm-anon-report)-[0-9a-z-]+ |\\1 |'
+       ls -l /proc/$p/fd | grep -o "$TMPDIR/\\.mm-anon-report-[^ ]* (deleted)" | sed -E 's|.*/(\\.mm-anon-report)-[0-9a-z-]+ |\\1 |'
        ls -A "$TMPDIR"; echo --; wait $p; echo "exit $?"; ls -A "$TMPDIR"; cmp out.txt poem.txt && echo same`,
       { cwd: tmp.path, env: { ...launchers.env, TMPDIR: dir.path } },
     );

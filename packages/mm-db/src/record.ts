@@ -42,7 +42,7 @@ export function fieldReader(f: FieldLayout): FieldReader {
   const n = f.count;
   const step = f.elemSize;
   return (dv, _bytes, base) => {
-    const out: Scalar[] = new Array(n);
+    const out = new Array<Scalar>(n);
     for (let i = 0; i < n; i++) out[i] = read(dv, base + off + i * step);
     return out;
   };

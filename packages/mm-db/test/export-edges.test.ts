@@ -34,7 +34,7 @@ const ROWS: Array<Record<string, unknown>> = [
 
 {
   const db = openDatabase(file, { schema: layout, create: true });
-  db.add(...(ROWS as Array<Record<string, unknown>>));
+  db.add(...(ROWS));
   db.close();
 }
 

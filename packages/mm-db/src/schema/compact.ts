@@ -28,7 +28,7 @@ export function parseCompactSchema(text: string, options: { name?: string; packe
     const t = /^([a-z0-9]+)\s*(?:\[\s*([^\]]*?)\s*\])?$/.exec(rawType);
     const kind = t?.[1] as Kind | undefined;
     if (!t || !kind || !KINDS.includes(kind)) {
-      const token = (/^[^\[\s]*/.exec(rawType)?.[0] || rawType) ?? '';
+      const token = (/^[^[\s]*/.exec(rawType)?.[0] || rawType) ?? '';
       throw new SchemaError(`${at(typeCol, token)}: unknown type (expected ${KINDS.join(', ')}, each optionally followed by [N])`);
     }
     const field: FieldSpec = { name, kind };

@@ -124,7 +124,7 @@ function scalarFromJs(kind: Kind, v: unknown, name: string): Scalar {
 export function checkFieldValue(f: FieldLayout, v: unknown): Value {
   if (v === null || v === undefined) return zeroValue(f);
   if (isText(f)) {
-    if (typeof v !== 'string') throw new ValueError(`${f.name}: expected text for ${typeLabel(f)}, got ${typeof v === 'object' ? 'an object' : String(v)}`);
+    if (typeof v !== 'string') throw new ValueError(`${f.name}: expected text for ${typeLabel(f)}, got ${typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : 'an object'}`);
     return checkText(f, v);
   }
   if (f.count === undefined) {
