@@ -2,7 +2,7 @@
 // mm-shm — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
 import { formatBytes, shmList, shmStat, signalNumber, validateShmName } from '@mm/core';
-import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, UsageError, warn } from '@mm/core/cli';
+import { createProgram, intArg, isInteractive, paint, runCli, sizeArg, UsageError, warn, writeOut } from '@mm/core/cli';
 import { runArbiter } from './arbiter.js';
 import { attachments, mappingAttachments } from './attached.js';
 import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
@@ -95,8 +95,8 @@ Examples:
     .action((opts: { json?: boolean; humanReadable?: boolean }) => {
       const infos = shmList();
       const scan = mappingAttachments(infos.map((i) => i.name));
-      if (opts.json) process.stdout.write(infos.map((i) => JSON.stringify(toRecord(i, scan.byName.get(i.name))) + '\n').join(''));
-      else process.stdout.write(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes, attachments: scan }));
+      if (opts.json) writeOut(infos.map((i) => JSON.stringify(toRecord(i, scan.byName.get(i.name))) + '\n').join(''));
+      else writeOut(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes, attachments: scan }));
       if (scan.unreadable > 0 && process.getuid?.() !== 0) warn(PROG, `attach counts leave out ${scan.unreadable} process${scan.unreadable === 1 ? '' : 'es'} that could not be read (permission denied)`);
     });
 

@@ -15,10 +15,10 @@ type Command = import('commander').Command;
 type CommanderError = import('commander').CommanderError;
 import { fromNodeError, isSystemError, MmError } from '../errors.js';
 import { NumberFormatError, parseCount, parseSize } from '../units.js';
-import { guardClosedStdio, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
+import { guardClosedStdio, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';
 
 export { Command, Option, InvalidArgumentError, CommanderError };
-export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
+export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';
 
 /** A usage error: bad option value, bad name, missing operand. Exit code 2. */
 export class UsageError extends Error {
@@ -114,7 +114,7 @@ export function createProgram(info: ToolInfo): Command {
     .helpOption('-h, --help', 'print this help and exit')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
+      writeOut: (s) => writeOut(s),
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`${info.name}: ${s.replace(/^error: /, '')}`),
     })
@@ -169,18 +169,19 @@ export async function runCli(prog: string, main: (argv: string[]) => Promise<num
   // stdout's first failure is reported as `PROG: write error: REASON` and makes the exit
   // status at least 1, whenever it surfaces (writes to files and devices fail a tick later);
   // later writes to the dead stream are not reported again.
+  // The handlers go on when the streams are first used: making them costs milliseconds.
   let outputFailed = false;
-  process.stdout.on('error', (e) => {
+  whenStdioStreamMade('stdout', (stdout) => stdout.on('error', (e) => {
     if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
     if (outputFailed) return;
     outputFailed = true;
     process.stderr.write(`${prog}: ${writeErrorMessage(e)}\n`);
     if (!process.exitCode) process.exitCode = 1;
-  });
-  process.stderr.on('error', (e) => {
+  }));
+  whenStdioStreamMade('stderr', (stderr) => stderr.on('error', (e) => {
     if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
     if (!process.exitCode) process.exitCode = 1;
-  });
+  }));
   try {
     // Refused rather than passed on with U+FFFD in place of the bytes (a different name).
     if (notText.length) throw new UsageError(`argument '${notText[0]}' is not valid UTF-8; mm tools take names and values as UTF-8 text`);
