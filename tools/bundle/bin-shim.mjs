@@ -6,8 +6,18 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The committed bin of tool NAME. It exists before anything is built, so `npm ci` in a clone
- * links it into node_modules/.bin; it turns on V8's compile cache where Node has it (22.1+,
- * so later starts skip parsing and compiling the bundle), then runs the bundle.
+ * links it into node_modules/.bin; it keeps V8's compiled code of the bundle between runs
+ * (so later starts skip most of parsing and compiling it), then runs the bundle.
+ *
+ * Where Node has a compile cache (22.1+), that is `module.enableCompileCache()`, in Node's
+ * default place (a `node-compile-cache` directory under the temporary directory). Node 20
+ * has none: the bin compiles the bundle itself with `vm.Script` and V8's code cache kept in
+ * `mm-code-cache-UID` under the temporary directory, a directory only this user may write
+ * (0700, owned by the user, not a symbolic link: otherwise no cache is read or written, as
+ * another user could plant code there). A cache made by another Node version or for another
+ * build of the bundle has another file name; one V8 rejects is made again. The cache is
+ * written at exit, once, by the run that found none. Any failure to use it only costs the
+ * compile: the bundle is then loaded with `require`.
  *
  * It is a file that sh and Node.js both read. Run as a command, /bin/sh runs its first lines:
  * they note which of stdin and stdout were closed (`mm-cat f >&-`) in MM_CLOSED_STDIO and
@@ -25,18 +35,60 @@ MM_CLOSED_STDIO=\${c:-none} exec node "$0" "$@"
 // The ${name} command: the bundled tool in ../dist/${name}.cjs (made by \`npm run build\`).
 'use strict';
 const m = require('node:module');
+let run;
 if (typeof m.enableCompileCache === 'function') {
   try {
     m.enableCompileCache();
   } catch {}
+} else {
+  try {
+    run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', '${name}.cjs'));
+  } catch {}
 }
 try {
-  require('../dist/${name}.cjs');
+  if (run) run();
+  else require('../dist/${name}.cjs');
 } catch (e) {
   if (process.env.MM_DEBUG === '1') throw e;
   const missing = e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('${name}.cjs');
   process.stderr.write(\`${name}: \${missing ? 'not built yet: run \`npm run build\` in the repository' : String(e && e.message).split('\\n')[0]}\\n\`);
   process.exitCode = 1;
+}
+
+/** Compiles the bundle with V8's code cache (Node 20); returns the function that runs it. */
+function withCodeCache(file) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const uid = process.getuid();
+  const dir = path.join(require('node:os').tmpdir(), \`mm-code-cache-\${uid}\`);
+  const ours = () => {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
+  };
+  const st = fs.statSync(file);
+  const key = path.join(dir, \`${name}-\${process.version}-\${process.arch}-\${st.size}-\${Math.floor(st.mtimeMs)}-\${st.ino}\`);
+  let cachedData;
+  try {
+    if (ours()) cachedData = fs.readFileSync(key);
+  } catch {}
+  const script = new (require('node:vm').Script)(m.wrap(fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')), { filename: file, cachedData });
+  const fn = script.runInThisContext();
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!ours()) return;
+        const tmp = \`\${key}.\${process.pid}\`;
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, key);
+      } catch {}
+    });
+  }
+  return () => {
+    const mod = new m(file, module);
+    mod.filename = file;
+    fn.call(mod.exports, mod.exports, m.createRequire(file), mod, file, path.dirname(file));
+  };
 }
 `;
 }

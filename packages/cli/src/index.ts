@@ -8,7 +8,7 @@
 export { Command, Option, InvalidArgumentError, CommanderError, createProgram, runCli, sizeArg, countArg, intArg } from './program.js';
 export type { ToolInfo } from './program.js';
 export { UsageError, ToolError, EXIT_EPIPE, isBrokenPipe, exitCodeFor, reportError, userMessage, warn } from './errors.js';
-export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
+export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';
 export { isInteractive, useColor, paint, ProgressBar } from './tty.js';
 export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
 export { escapeText } from './text.js';

@@ -12,7 +12,7 @@ type Command = import('commander').Command;
 type CommanderError = import('commander').CommanderError;
 import { isSystemError } from '@mm/core';
 import { parseCount, parseSize } from './units.js';
-import { guardClosedStdio, nonUtf8Arguments, writeErrorMessage } from './stdio.js';
+import { guardClosedStdio, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';
 import { EXIT_EPIPE, isBrokenPipe, reportError, UsageError } from './errors.js';
 
 export { Command, Option, InvalidArgumentError, CommanderError };
@@ -37,7 +37,7 @@ export function createProgram(info: ToolInfo): Command {
     .helpOption('-h, --help', 'print this help and exit')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
+      writeOut: (s) => writeOut(s),
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => write(`${info.name}: ${s.replace(/^error: /, '')}`),
     })
@@ -92,18 +92,19 @@ export async function runCli(prog: string, main: (argv: string[]) => Promise<num
   // stdout's first failure is reported as `PROG: write error: REASON` and makes the exit
   // status at least 1, whenever it surfaces (writes to files and devices fail a tick later);
   // later writes to the dead stream are not reported again.
+  // The handlers go on when the streams are first used: making them costs milliseconds.
   let outputFailed = false;
-  process.stdout.on('error', (e) => {
+  whenStdioStreamMade('stdout', (stdout) => stdout.on('error', (e) => {
     if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
     if (outputFailed) return;
     outputFailed = true;
     process.stderr.write(`${prog}: ${writeErrorMessage(e)}\n`);
     if (!process.exitCode) process.exitCode = 1;
-  });
-  process.stderr.on('error', (e) => {
+  }));
+  whenStdioStreamMade('stderr', (stderr) => stderr.on('error', (e) => {
     if (isBrokenPipe(e)) process.exit(EXIT_EPIPE);
     if (!process.exitCode) process.exitCode = 1;
-  });
+  }));
   try {
     // Refused rather than passed on with U+FFFD in place of the bytes (a different name).
     if (notText.length) throw new UsageError(`argument '${notText[0]}' is not valid UTF-8; mm tools take names and values as UTF-8 text`);

@@ -5,7 +5,7 @@
 // same, such a descriptor is swapped for a /dev/null that refuses the direction it is used in
 // (stdin opened write-only, stdout read-only): every read or write then fails with EBADF,
 // from JavaScript and native code alike, and the number stays taken so no file lands on it.
-import { constants as fsConstants, readFileSync, readlinkSync } from 'node:fs';
+import { constants as fsConstants, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { decodeBytes, fromNodeError, hasRawBytes, isSystemError, reopenFd, systemError } from '@mm/core';
 import { escapeText } from './text.js';
 
@@ -71,6 +71,8 @@ export function writeErrorMessage(e: unknown): string {
  * /proc/self/cmdline (before `process.title` overwrites it).
  */
 export function nonUtf8Arguments(): string[] {
+  // Every byte that is not UTF-8 became U+FFFD: without one, there is nothing to look up.
+  if (!process.argv.some((a, i) => i >= 2 && a.includes('\uFFFD'))) return [];
   let raw: Buffer;
   try {
     raw = readFileSync('/proc/self/cmdline');
@@ -87,4 +89,59 @@ export function nonUtf8Arguments(): string[] {
     .map((b) => decodeBytes(b))
     .filter(hasRawBytes)
     .map(escapeText);
+}
+
+let stdoutMade = false;
+
+/**
+ * Calls `attach(stream)` when Node.js makes `process[name]`, or at once if it cannot tell
+ * whether that happened. Node.js makes process.stdout and process.stderr on first use, and
+ * making one loads the streams machinery (and `net` for a pipe): milliseconds of start-up
+ * that a run writing through file descriptors ({@link writeOut}, native writes) never needs.
+ */
+export function whenStdioStreamMade(name: 'stdout' | 'stderr', attach: (stream: NodeJS.WriteStream) => void): void {
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  const get = d?.get;
+  if (!d || !get || !d.configurable) {
+    if (name === 'stdout') stdoutMade = true;
+    attach(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() {
+      const stream = get.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, name, d);
+      if (name === 'stdout') stdoutMade = true;
+      attach(stream);
+      return stream;
+    },
+  });
+}
+
+/**
+ * Writes `data` to standard output now: write(2) on fd 1 while process.stdout has not been
+ * made (see {@link whenStdioStreamMade}), through process.stdout once it has (so the order
+ * of what was written holds), and through it as well for what a non-blocking descriptor
+ * would not take at once (EAGAIN). Other errors are thrown as Node.js reports them: EPIPE
+ * when the reader left, EBADF, ENOSPC (`write error: …` in {@link runCli}'s message).
+ */
+export function writeOut(data: string | Uint8Array): void {
+  if (stdoutMade) {
+    process.stdout.write(data);
+    return;
+  }
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (bytes.length > 0) {
+    let n: number;
+    try {
+      n = writeSync(1, bytes);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      process.stdout.write(bytes);
+      return;
+    }
+    bytes = bytes.subarray(n);
+  }
 }

@@ -8,7 +8,7 @@ export { pageSize, maxMappingLength, Mapping, openMapping, mapAnonymous, forEach
 export type { Access, Sharing, Advice, DestructiveAdvice, Range, MapFileOptions, MapAnonymousOptions, WindowOptions, MappingFaultError } from './map.js';
 export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, shmList, openShmMapping } from './shm.js';
 export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
-export { writeAll, readSome, openFile, flock, allocate, growPipe, seek, reopenFd } from './io.js';
+export { writeAll, spliceToPipe, readSome, openFile, flock, allocate, growPipe, seek, reopenFd } from './io.js';
 export { checkFd, checkPid, checkMode } from './checks.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber } from './fork.js';

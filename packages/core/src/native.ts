@@ -34,6 +34,7 @@ interface Binding {
   shmUnlink(name: string): void;
   openFd(path: string, flags: number, mode: number): number;
   writeAll(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
+  spliceToPipe(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   readSome(fd: number, bytes: ArrayBufferView | ArrayBuffer, path?: string): number;
   flock(fd: number, op: number, path?: string): void;
   growPipe(fd: number, bytes: number): number;

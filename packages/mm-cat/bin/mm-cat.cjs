@@ -6,16 +6,58 @@ MM_CLOSED_STDIO=${c:-none} exec node "$0" "$@"
 // The mm-cat command: the bundled tool in ../dist/mm-cat.cjs (made by `npm run build`).
 'use strict';
 const m = require('node:module');
+let run;
 if (typeof m.enableCompileCache === 'function') {
   try {
     m.enableCompileCache();
   } catch {}
+} else {
+  try {
+    run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-cat.cjs'));
+  } catch {}
 }
 try {
-  require('../dist/mm-cat.cjs');
+  if (run) run();
+  else require('../dist/mm-cat.cjs');
 } catch (e) {
   if (process.env.MM_DEBUG === '1') throw e;
   const missing = e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('mm-cat.cjs');
   process.stderr.write(`mm-cat: ${missing ? 'not built yet: run `npm run build` in the repository' : String(e && e.message).split('\n')[0]}\n`);
   process.exitCode = 1;
+}
+
+/** Compiles the bundle with V8's code cache (Node 20); returns the function that runs it. */
+function withCodeCache(file) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const uid = process.getuid();
+  const dir = path.join(require('node:os').tmpdir(), `mm-code-cache-${uid}`);
+  const ours = () => {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
+  };
+  const st = fs.statSync(file);
+  const key = path.join(dir, `mm-cat-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
+  let cachedData;
+  try {
+    if (ours()) cachedData = fs.readFileSync(key);
+  } catch {}
+  const script = new (require('node:vm').Script)(m.wrap(fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')), { filename: file, cachedData });
+  const fn = script.runInThisContext();
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!ours()) return;
+        const tmp = `${key}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(tmp, key);
+      } catch {}
+    });
+  }
+  return () => {
+    const mod = new m(file, module);
+    mod.filename = file;
+    fn.call(mod.exports, mod.exports, m.createRequire(file), mod, file, path.dirname(file));
+  };
 }

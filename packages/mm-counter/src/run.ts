@@ -2,7 +2,8 @@
  * What `mm-counter` does once its command line is parsed: open the counter, run the
  * increments (with progress, Ctrl-C and the wrap note) or one of the one-liners, and print.
  */
-import { listenForStop, ProgressBar, signalExitCode, useColor, warn } from '@mm/cli';
+import { isatty } from 'node:tty';
+import { listenForStop, ProgressBar, signalExitCode, useColor, warn, writeOut } from '@mm/cli';
 import { checkCounterValue, counterRange, openCounter, readCounter } from './counter.js';
 import type { CountResult, SyncMode, Width } from './counter.js';
 
@@ -37,7 +38,7 @@ export interface CounterIo {
   out: (text: string) => void;
 }
 
-const processIo: CounterIo = { out: (text) => process.stdout.write(text) };
+const processIo: CounterIo = { out: (text) => writeOut(text) };
 
 /** One JSON object on one line; bigints are written as exact JSON numbers. */
 export function jsonLine(fields: Record<string, string | number | boolean | bigint>): string {
@@ -114,7 +115,8 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
 
 async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {
   const stop = listenForStop();
-  const bar = useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
+  // isatty first: asking process.stderr makes the stream (milliseconds of start-up) even for a file or pipe.
+  const bar = isatty(2) && useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
   const began = Date.now();
   let drawn = false;
   let result: CountResult;

@@ -2,9 +2,9 @@
 // mm-shm — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
 import { shmList, shmStat, validateShmName } from '@mm/core';
-import { createProgram, formatBytes, intArg, isInteractive, paint, runCli, signalExitCode, sizeArg, UsageError, warn, withStopSignals } from '@mm/cli';
+import { createProgram, formatBytes, intArg, isInteractive, paint, runCli, signalExitCode, sizeArg, UsageError, warn, withStopSignals, writeOut } from '@mm/cli';
 import { runArbiter } from './arbiter.js';
-import { attachments } from './attached.js';
+import { attachments, mappingAttachments } from './attached.js';
 import { formatStat, formatTable, parseMode, toRecord, toStatRecord } from './format.js';
 import { createObject, readObject, removeObjects, writeObjectAsync } from './objects.js';
 import { parseWordValue, ringDoorbell, waitWord, wakeWord } from './latch.js';
@@ -81,9 +81,9 @@ Examples:
     .option('--human-readable', 'sizes like 4.0 KiB')
     .action((opts: { json?: boolean; humanReadable?: boolean }) => {
       const infos = shmList();
-      const scan = attachments(infos.map((i) => i.name));
-      if (opts.json) process.stdout.write(infos.map((i) => JSON.stringify(toRecord(i, scan.byName.get(i.name))) + '\n').join(''));
-      else process.stdout.write(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes, attachments: scan }));
+      const scan = mappingAttachments(infos.map((i) => i.name));
+      if (opts.json) writeOut(infos.map((i) => JSON.stringify(toRecord(i, scan.byName.get(i.name))) + '\n').join(''));
+      else writeOut(formatTable(infos, { human: opts.humanReadable, formatSize: formatBytes, attachments: scan }));
       if (scan.unreadable > 0 && process.getuid?.() !== 0) warn(PROG, `attach counts leave out ${scan.unreadable} process${scan.unreadable === 1 ? '' : 'es'} that could not be read (permission denied)`);
     });
 

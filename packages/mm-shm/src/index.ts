@@ -10,6 +10,6 @@ export type { ArbiterOptions, ArbiterResult } from './arbiter.js';
 export { hexDump, hexDumpLines } from './hexdump.js';
 export type { HexDumpOptions } from './hexdump.js';
 export { parseMode, octalMode, symbolicMode, userName, groupName, localTime, localTimeLong, clockTime, toRecord, toStatRecord, formatTable, formatStat } from './format.js';
-export { attachments } from './attached.js';
+export { attachments, mappingAttachments } from './attached.js';
 export type { Attachments, AttachmentScan } from './attached.js';
 export type { ShmRecord, TableOptions } from './format.js';

@@ -14,6 +14,7 @@ import {
   readSome,
   shmOpen,
   shmUnlink,
+  spliceToPipe,
   systemError,
   validateShmName,
   writeAll,
@@ -289,22 +290,30 @@ export const READ_PIPE_SIZE = 1 << 20;
 
 /**
  * `mm-shm read`: writes the object's bytes, exactly, to `output` (a file descriptor, 1 for
- * stdout) straight from read-only mapped windows of {@link READ_WINDOW} bytes (write(2)
- * from the mapping, no copy in between). An output pipe is first asked to hold
- * {@link READ_PIPE_SIZE} (fewer wake-ups for this process and the reader). Returns the
- * number of bytes written.
+ * stdout) straight from read-only mapped windows of {@link READ_WINDOW} bytes, with no copy
+ * in JavaScript. Into a pipe, the object's pages themselves go in (vmsplice, see
+ * {@link spliceToPipe}: the reader's read is the only copy), all but the last pipe-full,
+ * which is written (copied) so that what is left in the pipe when this returns no longer
+ * depends on the object; the pipe is first asked to hold {@link READ_PIPE_SIZE} (fewer
+ * wake-ups for this process and the reader). Anything else gets write(2) from the mapping.
+ * Returns the number of bytes written.
  */
 export function readObject(name: string, output: number, options: ReadOptions = {}): number {
   const h = shmOpen(name, { readOnly: true });
   try {
     const offset = options.offset ?? 0;
     if (offset >= h.size) return 0;
-    if (h.size - offset > 64 * 1024) growPipe(output, READ_PIPE_SIZE);
-    return forEachWindow(h.fd, { offset, length: options.length, name: h.name, windowSize: READ_WINDOW }, (window) => {
+    const end = options.length === undefined ? h.size : Math.min(h.size, offset + options.length);
+    const pipeSize = end - offset > 64 * 1024 ? growPipe(output, READ_PIPE_SIZE) : 0;
+    // Bytes before spliceEnd are spliced; from there on (the last pipe-full) they are written.
+    const spliceEnd = pipeSize > 0 && Number.isSafeInteger(end) ? end - pipeSize : 0;
+    return forEachWindow(h.fd, { offset, length: options.length, name: h.name, windowSize: READ_WINDOW }, (window, pos) => {
       try {
-        writeAll(output, window.bytes, 'write error');
+        const spliced = Math.max(0, Math.min(window.bytes.length, spliceEnd - pos));
+        if (spliced > 0) spliceToPipe(output, window.bytes.subarray(0, spliced), 'write error');
+        if (spliced < window.bytes.length) writeAll(output, window.bytes.subarray(spliced), 'write error');
       } catch (e) {
-        // A page that vanished under write(2): another process shrank the object.
+        // A page that vanished under write(2) or vmsplice(2): another process shrank the object.
         if (isSystemError(e) && e.code === 'EFAULT') e.message = `${h.name}: the object shrank while it was being read`;
         throw e;
       }

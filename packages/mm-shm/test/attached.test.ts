@@ -4,6 +4,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asNobody, runCommand } from '@mm/testkit';
 import { BIN, shm, shmNames } from './helpers.js';
+import { attachments, mappingAttachments } from '../src/index.js';
 
 const { name: newName } = shmNames('attach');
 const core = new URL('../../core/dist/index.js', import.meta.url).href;
@@ -84,6 +85,28 @@ describe('attach counts', () => {
     }
     const after = await shm(['ls']);
     expect(after.stdout.toString().split('\n').find((l) => l.startsWith(busy + ' '))).toMatch(/\s0\s+\d{4}-/);
+    await shm(['rm', busy, idle]);
+  });
+
+  it("ls's maps-only scan finds the same mapping processes and mappings as stat's full one, and none of the openers", async () => {
+    const busy = newName();
+    const idle = newName();
+    expect((await shm(['create', busy, '--size', '8KiB'])).code).toBe(0);
+    expect((await shm(['create', idle, '--size', '1'])).code).toBe(0);
+    const pids = [await mapper(busy), await mapper(busy)].sort((x, y) => x - y);
+    await opener(busy);
+    const quick = mappingAttachments([busy, idle]);
+    const full = attachments([busy, idle]);
+    for (const n of [busy, idle]) {
+      const q = quick.byName.get(n)!;
+      expect(q.openOnly).toEqual([]);
+      expect(q.attached.map((h) => [h.pid, h.mappings.map((m) => [m.start, m.size, m.perms])])).toEqual(full.byName.get(n)!.attached.map((h) => [h.pid, h.mappings.map((m) => [m.start, m.size, m.perms])]));
+    }
+    expect(quick.byName.get(busy)!.attached.map((h) => h.pid)).toEqual(pids);
+    expect(quick.byName.get(idle)!.attached).toEqual([]);
+    expect(quick.processes).toBeGreaterThan(2);
+    // Nothing to look for: /proc is not read.
+    expect(mappingAttachments([])).toEqual({ byName: new Map(), processes: 0, unreadable: 0 });
     await shm(['rm', busy, idle]);
   });
 

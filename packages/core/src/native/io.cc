@@ -1,10 +1,12 @@
 // File descriptor I/O that the tools need beyond node:fs: open with errno-shaped errors,
-// write(2)/read(2) loops that wait out EAGAIN on non-blocking pipes, flock, fallocate.
+// write(2)/read(2)/vmsplice(2) loops that wait out EAGAIN on non-blocking pipes, flock,
+// fallocate.
 #include "common.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
 #include <climits>
@@ -95,6 +97,33 @@ static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN && WaitFd(fd, POLLOUT)) continue;
       ThrowErrno(env, errno, "write", path);
+      return env.Undefined();
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Napi::Number::New(env, static_cast<double>(done));
+}
+
+// spliceToPipe(fd, bytes, path?) -> bytes spliced. vmsplice(2) without SPLICE_F_GIFT: the
+// pipe takes references to the pages of `bytes` (no copy), so the reader gets what those
+// pages hold when it reads. Waits out EAGAIN on a non-blocking pipe. A page that cannot be
+// read (a truncated file under a mapping) comes back as EFAULT; EBADF when fd is not a pipe.
+static Napi::Value SpliceToPipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  uint8_t* data;
+  size_t len;
+  if (!ReadFd(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
+  std::string path = OptString(info, 2);
+  size_t done = 0;
+  while (done < len) {
+    struct iovec iov = {data + done, len - done};
+    if (iov.iov_len > (1u << 30)) iov.iov_len = 1u << 30;
+    ssize_t n = vmsplice(fd, &iov, 1, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN && WaitFd(fd, POLLOUT)) continue;
+      ThrowErrno(env, errno, "vmsplice", path);
       return env.Undefined();
     }
     done += static_cast<size_t>(n);
@@ -227,6 +256,7 @@ static Napi::Value Allocate(const Napi::CallbackInfo& info) {
 void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("openFd", Napi::Function::New(env, OpenFd, "openFd"));
   exports.Set("writeAll", Napi::Function::New(env, WriteAll, "writeAll"));
+  exports.Set("spliceToPipe", Napi::Function::New(env, SpliceToPipe, "spliceToPipe"));
   exports.Set("readSome", Napi::Function::New(env, ReadSome, "readSome"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("growPipe", Napi::Function::New(env, GrowPipe, "growPipe"));
