@@ -1,14 +1,16 @@
-// cat through a memory mapping: regular files are mapped window by window and written to the
-// output with write(2) straight from the mapped pages; everything that cannot be mapped (pipes,
-// ttys, sockets, devices, procfs/sysfs files whose size is 0 or made up) is streamed with read(2).
-// JavaScript never reads a mapped byte here, so a file truncated under us surfaces as a write
-// error (EFAULT) instead of a SIGBUS that would kill the process.
+// The plain cat path: one input copied to the output. Regular files are mapped window by
+// window and written out with write(2) straight from the mapped pages; everything that cannot
+// be mapped (pipes, ttys, sockets, devices, procfs/sysfs files whose size is 0 or made up) is
+// streamed with read(2). JavaScript never reads a mapped byte here, so a file truncated under
+// us surfaces as a write error (EFAULT) instead of a SIGBUS that would kill the process.
 import { fstatSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, fromNodeError, isSystemError, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
-import { closeInput, openInput, statInput, type Input } from '@mm/cli';
+import { forEachWindow, isSystemError, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
+import { closeInput, statInput } from '@mm/cli';
+import { inputError, openOperand } from './input.js';
+import { isOutputFile, OUTPUT_NAME, OutputError, writeOutput } from './output.js';
 
-/** Options of {@link catFiles} and {@link catFile}. */
+/** Options of {@link catFile}, {@link catFd} and `catFiles`. */
 export interface CatOptions {
   /** First byte to print of each input (like `tail -c +N+1`). Default 0. */
   offset?: number;
@@ -40,40 +42,13 @@ export interface CatFileResult {
   bytes: number;
 }
 
-/**
- * A failure writing the output (full disk, broken pipe, bad descriptor): fatal for the whole
- * run, unlike a failure of one input. `cause` is the SystemError from write(2).
- */
-export class OutputError extends Error {
-  readonly code: string;
-  readonly syscall = 'write';
-  constructor(override readonly cause: SystemError) {
-    super(cause.message);
-    this.name = 'OutputError';
-    this.code = cause.code;
-  }
-}
-
 const DEFAULT_WINDOW = 32 * 1024 * 1024;
 const DEFAULT_BUFFER = 128 * 1024;
-const OUTPUT_NAME = 'write error';
 
 let scratch: Buffer | undefined;
 function buffer(size: number): Buffer {
   if (!scratch || scratch.length !== size) scratch = Buffer.allocUnsafe(size);
   return scratch;
-}
-
-/**
- * write(2)s `bytes` (which may be mapped memory) to `out`; any failure is the output's and
- * is thrown as an {@link OutputError}.
- */
-export function writeOutput(out: number, bytes: Uint8Array): void {
-  try {
-    writeAll(out, bytes, OUTPUT_NAME);
-  } catch (e) {
-    throw isSystemError(e) ? new OutputError(e) : e;
-  }
 }
 
 /**
@@ -102,19 +77,24 @@ export function choosePath(fd: number, name: string, st: Stats): CatPath {
   return 'streamed';
 }
 
-function inputError(e: unknown, name: string): unknown {
-  if (e instanceof OutputError) return e;
-  const err = fromNodeError(e, name);
-  if (isSystemError(err) && err.path === undefined) {
-    err.path = name;
-    err.message = `${name}: ${err.message.replace(/^[^:]*: /, '')}`;
-  }
-  return err;
+/** One input being copied: where from, where to, and how. */
+interface Copy {
+  fd: number;
+  /** The input's name in messages. */
+  name: string;
+  out: number;
+  bufferSize: number;
+  windowSize: number;
+  populate: boolean;
 }
 
-/** read(2) from the input until `skip` bytes are dropped and `limit` bytes are written (or EOF). */
-function stream(fd: number, name: string, out: number, skip: number, limit: number, bufferSize: number, position?: number): number {
-  const buf = buffer(bufferSize);
+/**
+ * read(2) from the input until `skip` bytes are dropped and `limit` bytes are written (or EOF);
+ * from the descriptor's offset, or with pread(2) from `position` when given.
+ */
+function stream(c: Copy, skip: number, limit: number, position?: number): number {
+  const { fd, name, out } = c;
+  const buf = buffer(c.bufferSize);
   let written = 0;
   let pos = position;
   while (written < limit) {
@@ -159,27 +139,48 @@ function shrankError(fd: number, name: string, cause: SystemError, at: number): 
  * (the run may carry on with the next one) or an {@link OutputError} (it may not).
  */
 export function catFd(fd: number, name: string, options: CatOptions = {}): CatFileResult {
-  const out = options.out ?? 1;
-  const offset = options.offset ?? 0;
-  const limit = options.length ?? Number.MAX_SAFE_INTEGER;
-  const bufferSize = options.bufferSize ?? DEFAULT_BUFFER;
   let st: Stats;
   try {
     st = statInput(fd, name);
   } catch (e) {
     throw inputError(e, name);
   }
+  return copy(fd, name, st, options);
+}
+
+/** Opens `name` (`-` is stdin) and copies it to the output; see {@link catFd}. */
+export function catFile(name: string, options: CatOptions = {}): CatFileResult {
+  const input = openOperand(name);
+  try {
+    return copy(input.fd, name, input.stat, options);
+  } finally {
+    closeInput(input);
+  }
+}
+
+/** Copies an input that fstat said is `st`. */
+function copy(fd: number, name: string, st: Stats, options: CatOptions): CatFileResult {
+  const c: Copy = {
+    fd,
+    name,
+    out: options.out ?? 1,
+    bufferSize: options.bufferSize ?? DEFAULT_BUFFER,
+    windowSize: options.windowSize ?? DEFAULT_WINDOW,
+    populate: options.populate ?? true,
+  };
+  const offset = options.offset ?? 0;
+  const limit = options.length ?? Number.MAX_SAFE_INTEGER;
   const how = choosePath(fd, name, st);
-  if (how === 'mapped' && sameFile(st, out)) {
+  if (how === 'mapped' && isOutputFile(st, c.out)) {
     const e = systemError(22, 'write', name);
     e.message = `${name}: input file is output file`;
     throw e;
   }
-  if (how === 'streamed') return { path: how, bytes: stream(fd, name, out, offset, limit, bufferSize) };
+  if (how === 'streamed') return { path: how, bytes: stream(c, offset, limit) };
   // Like read(2), start at the descriptor's offset (stdin may have been read from already:
   // `{ read l; mm-cat; } < f`), and leave it after the last byte printed, as cat does.
   const base = currentOffset(fd);
-  const result = catMapped(fd, name, out, st, base + offset, limit, bufferSize, options);
+  const result = catMapped(c, st.size, base + offset, limit);
   if (base + offset <= st.size || result.bytes > 0) moveOffset(fd, base + offset + result.bytes);
   return result;
 }
@@ -200,14 +201,15 @@ function moveOffset(fd: number, to: number): void {
   }
 }
 
-function catMapped(fd: number, name: string, out: number, st: Stats, offset: number, limit: number, bufferSize: number, options: CatOptions): CatFileResult {
+/** Copies bytes `offset`.. of a regular file of `size` bytes through mapped windows. */
+function catMapped(c: Copy, size: number, offset: number, limit: number): CatFileResult {
+  const { fd, name, out } = c;
   const how: CatPath = 'mapped';
-  const size = st.size;
-  if (offset >= size) return { path: how, bytes: stream(fd, name, out, 0, limit, bufferSize, offset) };
+  if (offset >= size) return { path: how, bytes: stream(c, 0, limit, offset) };
   const end = Math.min(size, offset + Math.min(limit, size));
   let written = 0;
   try {
-    const windows = { offset, length: Math.max(0, end - offset), windowSize: options.windowSize ?? DEFAULT_WINDOW, populate: options.populate ?? true, advice: 'sequential' as const, name };
+    const windows = { offset, length: Math.max(0, end - offset), windowSize: c.windowSize, populate: c.populate, advice: 'sequential' as const, name };
     forEachWindow(fd, windows, (w, fileOffset) => {
       try {
         writeAll(out, w.bytes, OUTPUT_NAME);
@@ -221,60 +223,12 @@ function catMapped(fd: number, name: string, out: number, st: Stats, offset: num
     if (e instanceof OutputError || (isSystemError(e) && e.syscall === 'write')) throw e;
     // The file system refused mmap before anything was written: read it instead.
     if (written === 0 && isSystemError(e) && ['ENODEV', 'EINVAL', 'EACCES', 'EPERM', 'EOPNOTSUPP'].includes(e.code)) {
-      return { path: 'streamed', bytes: stream(fd, name, out, 0, limit, bufferSize, offset) };
+      return { path: 'streamed', bytes: stream(c, 0, limit, offset) };
     }
     throw inputError(e, name);
   }
   // Whatever lies past the size fstat reported (the file grew meanwhile) is read, like cat would.
   const tailFrom = Math.max(offset, size);
-  if (written < limit) written += stream(fd, name, out, 0, limit - written, bufferSize, tailFrom);
+  if (written < limit) written += stream(c, 0, limit - written, tailFrom);
   return { path: how, bytes: written };
-}
-
-let outStat: Stats | null | undefined;
-function sameFile(st: Stats, out: number): boolean {
-  if (outStat === undefined) {
-    try {
-      outStat = fstatSync(out);
-    } catch {
-      outStat = null;
-    }
-  }
-  return !!outStat && outStat.isFile() && outStat.dev === st.dev && outStat.ino === st.ino && st.size > 0;
-}
-
-/** Opens `name` (`-` is stdin) and copies it to the output; see {@link catFd}. */
-export function catFile(name: string, options: CatOptions = {}): CatFileResult {
-  let input: Input;
-  try {
-    input = openInput(name);
-  } catch (e) {
-    throw inputError(e, name);
-  }
-  try {
-    return catFd(input.fd, name, options);
-  } finally {
-    closeInput(input);
-  }
-}
-
-/**
- * Concatenates `names` (none: stdin) to the output like `cat`: an input that fails is
- * reported through `onError` and skipped; a failing output ends the run by throwing.
- * Returns 0, or 1 if any input failed.
- */
-export function catFiles(names: readonly string[], options: CatOptions = {}): number {
-  let status = 0;
-  outStat = undefined;
-  for (const name of names.length ? names : ['-']) {
-    try {
-      catFile(name, options);
-    } catch (e) {
-      if (e instanceof OutputError) throw e.cause;
-      if (!isSystemError(e)) throw e;
-      status = 1;
-      options.onError?.(e.message, e);
-    }
-  }
-  return status;
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// mm-cat — command-line wiring only; the logic lives in cat.ts and experiments.ts. The
-// experiment code is loaded only when an experiment flag is given, to keep plain cat quick.
+// mm-cat — command-line wiring only; operands.ts runs each operand through the plain cat path
+// (cat.ts) or the experiments (experiments/), loading the experiment code only when needed.
 import { createRequire } from 'node:module';
 import { createProgram, Option, runCli, sizeArg, warn } from '@mm/cli';
-import { catFiles } from './cat.js';
-import { wantsExperiment, type ExperimentOptions } from './options.js';
+import { catOperands } from './operands.js';
+import type { ExperimentOptions } from './options.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
 
@@ -52,10 +52,9 @@ await runCli('mm-cat', async (argv) => {
   program.parse(argv);
   const files = program.args;
   const opts = program.opts<CliOptions>();
-  const onError = (message: string): void => warn('mm-cat', message);
-  if (wantsExperiment(opts)) {
-    const { runExperiments } = await import('./experiments.js');
-    return runExperiments(files, { ...opts, note: (line) => warn('mm-cat', line) }, onError);
-  }
-  return catFiles(files, { offset: opts.offset, length: opts.length, onError });
+  return catOperands(files, {
+    ...opts,
+    note: (line) => warn('mm-cat', line),
+    onError: (message) => warn('mm-cat', message),
+  });
 });

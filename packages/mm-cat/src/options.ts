@@ -1,5 +1,5 @@
-// The experiment flags, kept apart from their implementation so the CLI can tell whether it
-// needs the experiment code at all before loading it.
+// The experiment flags, kept apart from their implementation so the loop over the operands
+// (operands.ts) can tell whether it needs the experiment code at all before loading it.
 import type { Access } from '@mm/core';
 
 /** The experiment flags of mm-cat; any of them switches from plain cat to an experiment run. */

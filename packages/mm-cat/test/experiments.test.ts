@@ -2,7 +2,7 @@
 // the exit status — 128+signal where the lab's C program would have died, checked against a
 // real C program where a compiler is available.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pageSize } from '@mm/core';
 import { binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
@@ -131,6 +131,23 @@ describe('--read-past-end, --write-past-end, --map-length, --guard', () => {
     expect(empty.stderr).toBe('mm-cat: empty: nothing to map: mmap cannot map 0 bytes (the file is empty; --map-length maps past its end)\nmm-cat: missing: No such file or directory\n');
     const past = await run('--map-length', '4K', '--read-past-end', '0', 'empty');
     expect(past.code).toBe(135);
+  });
+
+  it('a directory or a missing file gets the same message with and without an experiment flag, and the run goes on', async () => {
+    mkdirSync(join(tmp.path, 'dir'), { recursive: true });
+    const errors = 'mm-cat: missing: No such file or directory\nmm-cat: dir: Is a directory\n';
+    // --upcase opens for writing (open(2) itself refuses the directory), --prot r for reading
+    // (fstat refuses it): both must read as plain cat does.
+    for (const flags of [[], ['--prot', 'r'], ['--upcase'], ['--private', '--read-past-end', '0']]) {
+      const r = await run(...flags, 'missing', 'dir');
+      expect({ flags, code: r.code, stderr: r.stderr, stdout: r.stdout.toString() }).toEqual({ flags, code: 1, stderr: errors, stdout: '' });
+      writeFileSync(poem, POEM);
+      const between = await run(...flags, 'missing', 'poem.txt', 'dir');
+      expect(between.code).toBe(1);
+      expect(between.stdout.toString()).toBe(POEM);
+      const stdin = await runBash(`"${process.execPath}" "${bin}" ${flags.join(' ')} - < dir`, { cwd: tmp.path });
+      expect({ flags, code: stdin.code, stderr: stdin.stderr }).toEqual({ flags, code: 1, stderr: 'mm-cat: -: Is a directory\n' });
+    }
   });
 });
 

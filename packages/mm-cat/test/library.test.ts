@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, closeSync, openSync, readFileSync, truncateSync, writeFileSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { catFd, catFile, catFiles, choosePath, describeMapping, isPseudoFile, runExperiment, wantsExperiment } from '../src/index.js';
+import { catFd, catFile, catFiles, catOperands, choosePath, describeMapping, isPseudoFile, runExperiment, runExperiments, wantsExperiment } from '../src/index.js';
 import { readMaps } from '@mm/core';
 import { tempDir } from '@mm/testkit';
 
@@ -137,6 +137,36 @@ describe('copying', () => {
     } finally {
       closeSync(ro);
     }
+  });
+});
+
+describe('the one loop over the operands', () => {
+  it('reports a missing file and a directory with the same messages with and without an experiment, and carries on', async () => {
+    writeFileSync(at('one'), 'A');
+    for (const flags of [{}, { prot: 'r' as const }, { cstring: true }]) {
+      const errors: string[] = [];
+      let status = -1;
+      const got = await withOutputAsync(async (out) => {
+        status = await catOperands([at('nope'), at('one'), tmp.path, at('one')], { ...flags, out, onError: (m) => errors.push(m) });
+      });
+      expect({ flags, got: got.toString(), status, errors }).toEqual({ flags, got: 'AA', status: 1, errors: [`${at('nope')}: No such file or directory`, `${tmp.path}: Is a directory`] });
+    }
+  });
+
+  it('plain cat stays synchronous; an access that dies ends the run with its status', async () => {
+    writeFileSync(at('one'), 'A');
+    const plain = withOutput((out) => {
+      const status = catOperands([at('one')], { out });
+      expect(status).toBe(0);
+    });
+    expect(plain.toString()).toBe('A');
+    writeFileSync(at('p'), 'abc\n');
+    let status = -1;
+    const printed = await withOutputAsync(async (out) => {
+      status = await runExperiments([at('p'), at('p')], { prot: 'r', upcase: true, out });
+    });
+    expect(status).toBe(139);
+    expect(printed.toString()).toBe('abc\n');
   });
 });
 
