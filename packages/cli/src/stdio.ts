@@ -101,6 +101,7 @@ let stdoutMade = false;
  */
 export function whenStdioStreamMade(name: 'stdout' | 'stderr', attach: (stream: NodeJS.WriteStream) => void): void {
   const d = Object.getOwnPropertyDescriptor(process, name);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the descriptor's getter, always called as get.call(process)
   const get = d?.get;
   if (!d || !get || !d.configurable) {
     if (name === 'stdout') stdoutMade = true;

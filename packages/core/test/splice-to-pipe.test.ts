@@ -64,7 +64,8 @@ describe('spliceToPipe', () => {
     writeFileSync(f, 'x');
     const fd = openSync(f, 'r+');
     try {
-      expect(() => spliceToPipe(fd, Buffer.from('hello'), 'plain')).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'vmsplice', message: expect.stringMatching(/^plain: /) }));
+      expect(() => spliceToPipe(fd, Buffer.from('hello'), 'plain')).toThrow(/^plain: /);
+      expect(() => spliceToPipe(fd, Buffer.from('hello'), 'plain')).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'vmsplice' }));
     } finally {
       closeSync(fd);
     }

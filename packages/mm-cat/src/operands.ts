@@ -35,7 +35,7 @@ export function forEachOperand(names: readonly string[], step: OperandStep, onEr
     for (let i = first; i < list.length; i++) {
       let code: number | Promise<number>;
       try {
-        code = step(list[i]!);
+        code = step(list[i]);
       } catch (e) {
         failed(e);
         status = 1;

@@ -105,12 +105,16 @@ describe('byte-identical with GNU cat', () => {
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 200));
+      // Stopped, the process's status holds still between the two reads (a sleeping one's
+      // context-switch counts and memory figures may move under a loaded machine).
+      process.kill(sleeper.pid!, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 50));
       const { gnu, ours } = await both([`/proc/${sleeper.pid}/status`]);
       expect(ours.code).toBe(0);
       expect(ours.stdout.toString()).toMatch(/^Name:\tsleep\n/);
       expect(ours.stdout.equals(gnu.stdout)).toBe(true);
     } finally {
-      sleeper.kill();
+      sleeper.kill('SIGKILL');
     }
     // /proc/self is a different process for each tool, so compare its shape, not its bytes.
     const self = await runBin(bin, ['/proc/self/status']);

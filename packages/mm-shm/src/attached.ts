@@ -81,7 +81,7 @@ export function mappingAttachments(names: readonly string[]): AttachmentScan {
         h.mapped += e.size;
       }
     }
-    for (const [i, h] of found) byName.get(names[i]!)!.attached.push(h);
+    for (const [i, h] of found) byName.get(names[i])!.attached.push(h);
   }
   for (const a of byName.values()) a.attached.sort((x, y) => x.pid - y.pid);
   return { byName, processes, unreadable };
