@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { childEnv, tempDir } from '../testkit/index.js';
+import { childEnv, tempDir } from '@mm/testkit';
 
 const root = new URL('../..', import.meta.url).pathname;
 const shim = join(root, 'packages', 'mm-cat', 'bin', 'mm-cat.cjs');
