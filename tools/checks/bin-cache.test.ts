@@ -35,7 +35,7 @@ describe("the bin's code cache (Node without module.enableCompileCache)", () => 
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(new RegExp(`^mm-cat-${process.version.replace(/\./g, '\\.')}-`));
-    const file = join(dir, files[0]!);
+    const file = join(dir, files[0]);
     const made = statSync(file);
     expect(made.size).toBeGreaterThan(1000);
     expect(cat(t)).toBe('cached bytes\n');
