@@ -1,10 +1,10 @@
 // The library without the CLI: layout access, the rope drawing, and a whole
-// game played in this process by runArbiter and two runPlayer calls.
+// game played in this process by runGame and two runPlayer calls.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { uniqueShmName } from '@mm/testkit';
-import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
+import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runGame, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
 
 const names: string[] = [];
 afterEach(() => {
@@ -60,7 +60,7 @@ describe('GameView', () => {
 });
 
 describe('a game in one process', () => {
-  it('runArbiter and two runPlayer calls: atomic pulls all count, each report matches the result', async () => {
+  it('runGame and two runPlayer calls: atomic pulls all count, each report matches the result', async () => {
     const name = uniqueShmName('mmtug');
     names.push(name);
     let text = '';
@@ -70,7 +70,7 @@ describe('a game in one process', () => {
         cb();
       },
     }) as unknown as NodeJS.WriteStream;
-    const arbiter = runArbiter({ name, limit: 300_000, timeoutMs: 5000, sync: 'atomic', intervalMs: 1000, display: 'json', out, hint: false });
+    const arbiter = runGame({ name, limit: 300_000, timeoutMs: 5000, sync: 'atomic', intervalMs: 1000, display: 'json', out, hint: false });
     const [result, left, right] = await Promise.all([arbiter, runPlayer('left', { name, timeoutMs: 5000 }), runPlayer('right', { name, timeoutMs: 5000, sync: 'atomic' })]);
     expect(JSON.parse(text)).toEqual(result);
     const r = result as GameResult;
