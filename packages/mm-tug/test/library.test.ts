@@ -85,6 +85,27 @@ describe('a game in one process', () => {
     expect(existsSync(`/dev/shm/${name}`)).toBe(false);
   });
 
+  it('a step that throws mid-game (the display fails) still ends the game for the players at once and removes the object', async () => {
+    const name = uniqueShmName('mmtug');
+    names.push(name);
+    let lines = 0;
+    const out = {
+      write(): boolean {
+        lines++;
+        throw new Error('the display failed');
+      },
+    } as unknown as NodeJS.WriteStream;
+    const arbiter = runGame({ name, limit: 2 ** 31 - 2, timeoutMs: 5000, sync: 'atomic', intervalMs: 10, display: 'plain', out, hint: false });
+    const players = Promise.all([runPlayer('left', { name, timeoutMs: 5000 }), runPlayer('right', { name, timeoutMs: 5000 })]);
+    await expect(arbiter).rejects.toThrow('the display failed');
+    expect(lines).toBe(1);
+    // Told by the arbiter's clean-up, not left to find its heartbeat silent seconds later.
+    const [left, right] = await players;
+    expect(left.outcome).toBe('interrupted');
+    expect(right.outcome).toBe('interrupted');
+    expect(existsSync(`/dev/shm/${name}`)).toBe(false);
+  });
+
   it('attachGame gives up with a message naming the object', async () => {
     const name = uniqueShmName('mmtug');
     await expect(attachGame(name, 100)).rejects.toThrow(`${name}: no arbiter after 0.1 s`);
