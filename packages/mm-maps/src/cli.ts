@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { createProgram, intArg, InvalidArgumentError, runCli, UsageError, warn } from '@mm/cli';
 import { FilterError, parseKinds, parsePerms, type RowFilter } from './filter.js';
-import { KINDS } from './kind.js';
+import { MAPPING_KINDS } from './kind.js';
 import { runMaps } from './maps.js';
 
 const { version, description } = createRequire(import.meta.url)('../package.json') as { version: string; description: string };
@@ -62,7 +62,7 @@ await runCli(PROG, async (argv) => {
     .option('-s, --summary', 'totals by kind (program, libraries, heap, stack, …) and the grand total')
     .option('--json', 'one JSON object per mapping (or per kind with --summary), numbers in bytes')
     .option('--raw', "print the kernel's lines untouched (smaps blocks with -x)")
-    .option('-k, --kind <KIND>', `only mappings of this kind (repeat, or comma-separate): ${KINDS.join(', ')}`, collect)
+    .option('-k, --kind <KIND>', `only mappings of this kind (repeat, or comma-separate): ${MAPPING_KINDS.join(', ')}`, collect)
     .option('--path <SUBSTR>', 'only mappings whose path or [name] contains SUBSTR')
     .option('--perms <PERMS>', 'only mappings with all these permissions (rw, x, s), or matching a pattern like r-x')
     .option('--no-header', 'leave out the column headings')

@@ -1,5 +1,5 @@
 import type { MappingKind } from '@mm/core';
-import { KINDS } from './kind.js';
+import { MAPPING_KINDS } from './kind.js';
 import type { MapRow } from './view.js';
 
 /** Which mappings to keep. Every given criterion must hold. */
@@ -29,14 +29,14 @@ export class FilterError extends Error {
 }
 
 /**
- * Parses `--kind` values: names separated by commas, from {@link KINDS}.
+ * Parses `--kind` values: names separated by commas, from {@link MAPPING_KINDS}.
  * @throws FilterError for an unknown name.
  */
 export function parseKinds(values: readonly string[]): Set<MappingKind> {
   const out = new Set<MappingKind>();
   for (const value of values) {
     for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (!(KINDS as readonly string[]).includes(name)) throw new FilterError(`invalid kind '${name}' (one of: ${KINDS.join(', ')})`);
+      if (!(MAPPING_KINDS as readonly string[]).includes(name)) throw new FilterError(`invalid kind '${name}' (one of: ${MAPPING_KINDS.join(', ')})`);
       out.add(name as MappingKind);
     }
   }

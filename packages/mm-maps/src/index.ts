@@ -2,7 +2,7 @@
  * Library API of mm-maps: read and classify the mappings of any process, filter them, and
  * format them the way the `mm-maps` command does (text, NDJSON, totals by kind).
  */
-export { KINDS, SUMMARY_GROUPS, classifyMapping, codeFiles, guessExecutable, summaryGroup, displayName } from './kind.js';
+export { MAPPING_KINDS, SUMMARY_GROUPS, classifyMapping, codeFiles, guessExecutable, summaryGroup, displayName } from './kind.js';
 export type { SummaryGroup } from './kind.js';
 export { readView, viewFromBytes, splitRaw, commandLine, markRanges } from './view.js';
 export type { Target, MapRow, ProcessView, ReadViewOptions, MarkedRange } from './view.js';
@@ -19,7 +19,7 @@ export { renderSvg, renderHtml, regionHeight, regionLabel, KIND_COLOURS, FILE_OU
 export type { SvgOptions } from './svg.js';
 export { who, whoTargets, howHeld, formatWho, formatWhoJson, unreadableNote } from './who.js';
 export type { WhoResult } from './who.js';
-export type { MapsOptions, Sink } from './maps.js';
+export type { MapsOptions, MapsOutput } from './maps.js';
 // The maps/smaps parser itself lives in @mm/core; re-exported here for users of this package.
 export { parseMaps, parseMapsLine, parseSmaps, readMaps, readSmaps, mappingKind } from '@mm/core';
 export type { MapsEntry, SmapsEntry, MappingKind } from '@mm/core';

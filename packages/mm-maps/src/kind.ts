@@ -1,7 +1,7 @@
 import { codeFiles, mappingKind, type MappingKind, type MapsEntry } from '@mm/core';
 
 /** Every kind a mapping can have, in the order `--kind` lists them. */
-export const KINDS: readonly MappingKind[] = ['program', 'library', 'file', 'deleted', 'heap', 'stack', 'anon', 'shm', 'vdso', 'vvar', 'vsyscall', 'other'];
+export const MAPPING_KINDS: readonly MappingKind[] = ['program', 'library', 'file', 'deleted', 'heap', 'stack', 'anon', 'shm', 'vdso', 'vvar', 'vsyscall', 'other'];
 
 /** The rows of `--summary`, in print order. */
 export const SUMMARY_GROUPS = ['program', 'libraries', 'heap', 'stack', 'anonymous', 'file-backed', 'shared-memory', 'vdso/vvar', 'other'] as const;

@@ -33,7 +33,7 @@ export interface MapsOptions {
 }
 
 /** Where output goes: data to `out`, one-line messages to `note` (the CLI prefixes the program name). */
-export interface Sink {
+export interface MapsOutput {
   out(data: string | Buffer): void;
   note(message: string): void;
 }
@@ -63,7 +63,7 @@ export function pidHeading(pid: number): string {
  * Shows the address space of each PID, reporting a failure per PID and carrying on.
  * Returns the exit status: 0, or 1 if any PID failed.
  */
-export function showProcesses(options: MapsOptions, sink: Sink): number {
+export function showProcesses(options: MapsOptions, sink: MapsOutput): number {
   let status = 0;
   const several = options.pids.length > 1;
   for (const pid of options.pids) {
@@ -83,7 +83,7 @@ export function showProcesses(options: MapsOptions, sink: Sink): number {
  * The own view: maps each FILE, prints this process's mappings with those marked, and with
  * `wait` stays alive so other processes can look. Returns the exit status (1 if a FILE failed).
  */
-export async function showSelf(options: MapsOptions, sink: Sink): Promise<number> {
+export async function showSelf(options: MapsOptions, sink: MapsOutput): Promise<number> {
   const own = mapFiles(options.files);
   for (const message of own.errors) sink.note(message);
   for (const file of own.empty) sink.note(`${file}: empty file, nothing to map`);
@@ -106,7 +106,7 @@ export async function showSelf(options: MapsOptions, sink: Sink): Promise<number
  * `--who TARGET`: every process that maps TARGET or holds it open, as a table or NDJSON;
  * a note on how many processes could not be read. Returns the exit status (0).
  */
-export function showHolders(target: string, options: MapsOptions, sink: Sink): number {
+export function showHolders(target: string, options: MapsOptions, sink: MapsOutput): number {
   const result = who(target, { pids: options.pids });
   sink.out(options.json ? formatWhoJson(result) : formatWho(result, { header: options.header }));
   const note = unreadableNote(result);
@@ -115,7 +115,7 @@ export function showHolders(target: string, options: MapsOptions, sink: Sink): n
 }
 
 /** Runs mm-maps: {@link showHolders} with `who`, {@link showProcesses} with PIDs, else {@link showSelf}. */
-export async function runMaps(options: MapsOptions, sink: Sink): Promise<number> {
+export async function runMaps(options: MapsOptions, sink: MapsOutput): Promise<number> {
   if (options.who !== undefined) return showHolders(options.who, options, sink);
   return options.pids.length > 0 ? showProcesses(options, sink) : showSelf(options, sink);
 }

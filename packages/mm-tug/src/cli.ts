@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { validateShmName } from '@mm/core';
 import { createProgram, runCli, countArg, intArg, isInteractive, Option, InvalidArgumentError, signalExitCode, ToolError, withStopSignals, type Command } from '@mm/cli';
-import { runArbiter, MAX_LIMIT, type DisplayMode } from './arbiter.js';
+import { runGame, MAX_LIMIT, type DisplayMode } from './arbiter.js';
 import { runDemo } from './demo.js';
 import { runPlayer, type PlayerReport } from './player.js';
 import type { GameResult } from './display.js';
@@ -50,7 +50,7 @@ interface GameFlags {
   json?: boolean;
 }
 
-function gameOptions(cmd: Command, timeoutDefault: number): Command {
+function addGameOptions(cmd: Command, timeoutDefault: number): Command {
   return cmd
     .option('-n, --name <name>', 'shared memory object of the game', nameArg, DEFAULT_NAME)
     .option('-l, --limit <n>', 'call the winner when the rope reaches ±n (1e6, 10M)', limitArg, DEFAULT_LIMIT)
@@ -63,7 +63,7 @@ function gameOptions(cmd: Command, timeoutDefault: number): Command {
 async function playGame(flags: GameFlags, demo: boolean): Promise<number> {
   const display: DisplayMode = flags.json ? 'json' : isInteractive(process.stdout) ? 'tty' : 'plain';
   const base = { name: flags.name, limit: flags.limit, timeoutMs: flags.timeout * 1000, sync: flags.sync, intervalMs: flags.interval, display };
-  const { value: result, caught } = await interruptible((signal) => (demo ? runDemo({ ...base, signal }) : runArbiter({ ...base, signal })));
+  const { value: result, caught } = await interruptible((signal) => (demo ? runDemo({ ...base, signal }) : runGame({ ...base, signal })));
   return gameExit(result, caught);
 }
 
@@ -106,12 +106,12 @@ Or in two (the lab's way):  mm-tug arbiter            then   mm-tug left & mm-tu
 --sync atomic makes each pull one atomic add, so the rope ends exactly at right - left.`,
   );
 
-  gameOptions(program.command('arbiter').description('create the game, wait for both players, watch the rope, call the winner'), 60).action(
+  addGameOptions(program.command('arbiter').description('create the game, wait for both players, watch the rope, call the winner'), 60).action(
     async (flags: GameFlags) => {
       code = await playGame(flags, false);
     },
   );
-  gameOptions(program.command('demo').description('play a whole game in this terminal: the arbiter here, both players spawned'), 10).action(
+  addGameOptions(program.command('demo').description('play a whole game in this terminal: the arbiter here, both players spawned'), 10).action(
     async (flags: GameFlags) => {
       code = await playGame(flags, true);
     },

@@ -3,12 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runArbiter, type ArbiterOptions } from './arbiter.js';
+import { runGame, type GameOptions } from './arbiter.js';
 import { SIDES } from './layout.js';
 import type { GameResult } from './display.js';
 
 /** Options of {@link runDemo}: the arbiter's, plus where the CLI lives. */
-export interface DemoOptions extends Omit<ArbiterOptions, 'onReady' | 'hint'> {
+export interface DemoOptions extends Omit<GameOptions, 'onReady' | 'hint'> {
   /** The mm-tug CLI script the players run. Default: the cli.js next to this module. */
   cliPath?: string;
 }
@@ -39,7 +39,7 @@ export async function runDemo(options: DemoOptions): Promise<GameResult> {
   const children: ChildProcess[] = [];
   const timeoutS = String(Math.max(1, options.timeoutMs / 1000));
   try {
-    return await runArbiter({
+    return await runGame({
       ...options,
       hint: false,
       onReady: () => {

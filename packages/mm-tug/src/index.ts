@@ -1,6 +1,6 @@
 /** Library API of mm-tug (importable without spawning the CLI). */
-export { runArbiter, STALE_MS, MAX_LIMIT } from './arbiter.js';
-export type { ArbiterOptions, DisplayMode } from './arbiter.js';
+export { runGame, STALE_MS, MAX_LIMIT } from './arbiter.js';
+export type { GameOptions, DisplayMode } from './arbiter.js';
 export { runPlayer, attachGame } from './player.js';
 export type { PlayerOptions, PlayerReport, Outcome } from './player.js';
 export { runDemo } from './demo.js';

@@ -1,10 +1,10 @@
 // The library without the CLI: layout access, the rope drawing, and a whole
-// game played in this process by runArbiter and two runPlayer calls.
+// game played in this process by runGame and two runPlayer calls.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { uniqueShmName } from '@mm/testkit';
-import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runArbiter, runPlayer, SIDE_OFFSET, signed, attachGame } from '../src/index.js';
+import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runGame, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
 
 const names: string[] = [];
 afterEach(() => {
@@ -60,7 +60,7 @@ describe('GameView', () => {
 });
 
 describe('a game in one process', () => {
-  it('runArbiter and two runPlayer calls: atomic pulls all count, each report matches the result', async () => {
+  it('runGame and two runPlayer calls: atomic pulls all count, each report matches the result', async () => {
     const name = uniqueShmName('mmtug');
     names.push(name);
     let text = '';
@@ -70,10 +70,10 @@ describe('a game in one process', () => {
         cb();
       },
     }) as unknown as NodeJS.WriteStream;
-    const arbiter = runArbiter({ name, limit: 300_000, timeoutMs: 5000, sync: 'atomic', intervalMs: 1000, display: 'json', out, hint: false });
+    const arbiter = runGame({ name, limit: 300_000, timeoutMs: 5000, sync: 'atomic', intervalMs: 1000, display: 'json', out, hint: false });
     const [result, left, right] = await Promise.all([arbiter, runPlayer('left', { name, timeoutMs: 5000 }), runPlayer('right', { name, timeoutMs: 5000, sync: 'atomic' })]);
     expect(JSON.parse(text)).toEqual(result);
-    const r = result;
+    const r = result as GameResult;
     expect(r.reason).toBe('limit');
     expect(left.pulls).toBe(r.leftPulls);
     expect(right.pulls).toBe(r.rightPulls);
@@ -82,6 +82,27 @@ describe('a game in one process', () => {
     expect(left.outcome).toBe(r.winner === 'left' ? 'won' : 'lost');
     expect(right.outcome).toBe(r.winner === 'right' ? 'won' : 'lost');
     expect(resultLine(r)).toMatch(new RegExp(`^result winner=${r.winner} reason=limit sync=atomic limit=300000 called-at=${r.calledAt} left=${r.leftPulls} right=${r.rightPulls} `));
+    expect(existsSync(`/dev/shm/${name}`)).toBe(false);
+  });
+
+  it('a step that throws mid-game (the display fails) still ends the game for the players at once and removes the object', async () => {
+    const name = uniqueShmName('mmtug');
+    names.push(name);
+    let lines = 0;
+    const out = {
+      write(): boolean {
+        lines++;
+        throw new Error('the display failed');
+      },
+    } as unknown as NodeJS.WriteStream;
+    const arbiter = runGame({ name, limit: 2 ** 31 - 2, timeoutMs: 5000, sync: 'atomic', intervalMs: 10, display: 'plain', out, hint: false });
+    const players = Promise.all([runPlayer('left', { name, timeoutMs: 5000 }), runPlayer('right', { name, timeoutMs: 5000 })]);
+    await expect(arbiter).rejects.toThrow('the display failed');
+    expect(lines).toBe(1);
+    // Told by the arbiter's clean-up, not left to find its heartbeat silent seconds later.
+    const [left, right] = await players;
+    expect(left.outcome).toBe('interrupted');
+    expect(right.outcome).toBe('interrupted');
     expect(existsSync(`/dev/shm/${name}`)).toBe(false);
   });
 
