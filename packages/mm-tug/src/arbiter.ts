@@ -124,7 +124,7 @@ function createGame(options: GameOptions): Game {
     out: options.out ?? process.stdout,
     mapping,
     view: new GameView(mapping.buffer),
-    result: Result.none as ResultCode,
+    result: Result.none,
     why: '',
     calledAt: 0,
     callSeconds: 0,

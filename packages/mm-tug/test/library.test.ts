@@ -73,7 +73,7 @@ describe('a game in one process', () => {
     const arbiter = runGame({ name, limit: 300_000, timeoutMs: 5000, sync: 'atomic', intervalMs: 1000, display: 'json', out, hint: false });
     const [result, left, right] = await Promise.all([arbiter, runPlayer('left', { name, timeoutMs: 5000 }), runPlayer('right', { name, timeoutMs: 5000, sync: 'atomic' })]);
     expect(JSON.parse(text)).toEqual(result);
-    const r = result as GameResult;
+    const r = result;
     expect(r.reason).toBe('limit');
     expect(left.pulls).toBe(r.leftPulls);
     expect(right.pulls).toBe(r.rightPulls);
