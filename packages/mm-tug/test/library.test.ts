@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { uniqueShmName } from '@mm/testkit';
-import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runGame, runPlayer, SIDE_OFFSET, signed, attachGame, type GameResult } from '../src/index.js';
+import { drawRope, formatCount, GameView, LAYOUT_SIZE, OFFSET, resultLine, runGame, runPlayer, SIDE_OFFSET, signed, attachGame } from '../src/index.js';
 
 const names: string[] = [];
 afterEach(() => {
