@@ -79,9 +79,11 @@ static Napi::Value OpenFd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-// writeAll(fd, bytes, path?) -> bytes written. Writes straight from the given memory, which
-// may be a mapping: a page that cannot be read (a truncated file) comes back as EFAULT/EIO.
-static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
+// Hands all of `bytes` (info[1]) to fd (info[0]) with `step`, at most 1 GiB per call, waiting
+// out EINTR and EAGAIN (a non-blocking descriptor); a failure names `syscall` and the path
+// (info[2]). Returns the bytes taken.
+template <typename Step>
+static Napi::Value WriteLoop(const Napi::CallbackInfo& info, const char* syscall, Step step) {
   Napi::Env env = info.Env();
   int fd;
   uint8_t* data;
@@ -92,11 +94,11 @@ static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
   while (done < len) {
     size_t chunk = len - done;
     if (chunk > (1u << 30)) chunk = 1u << 30;
-    ssize_t n = write(fd, data + done, chunk);
+    ssize_t n = step(fd, data + done, chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN && WaitFd(fd, POLLOUT)) continue;
-      ThrowErrno(env, errno, "write", path);
+      ThrowErrno(env, errno, syscall, path);
       return env.Undefined();
     }
     done += static_cast<size_t>(n);
@@ -104,31 +106,21 @@ static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(done));
 }
 
+// writeAll(fd, bytes, path?) -> bytes written. Writes straight from the given memory, which
+// may be a mapping: a page that cannot be read (a truncated file) comes back as EFAULT/EIO.
+static Napi::Value WriteAll(const Napi::CallbackInfo& info) {
+  return WriteLoop(info, "write", [](int fd, uint8_t* p, size_t n) { return write(fd, p, n); });
+}
+
 // spliceToPipe(fd, bytes, path?) -> bytes spliced. vmsplice(2) without SPLICE_F_GIFT: the
 // pipe takes references to the pages of `bytes` (no copy), so the reader gets what those
 // pages hold when it reads. Waits out EAGAIN on a non-blocking pipe. A page that cannot be
 // read (a truncated file under a mapping) comes back as EFAULT; EBADF when fd is not a pipe.
 static Napi::Value SpliceToPipe(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd;
-  uint8_t* data;
-  size_t len;
-  if (!ReadFd(info[0], "fd", &fd) || !Bytes(info[1], &data, &len)) return env.Undefined();
-  std::string path = OptString(info, 2);
-  size_t done = 0;
-  while (done < len) {
-    struct iovec iov = {data + done, len - done};
-    if (iov.iov_len > (1u << 30)) iov.iov_len = 1u << 30;
-    ssize_t n = vmsplice(fd, &iov, 1, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN && WaitFd(fd, POLLOUT)) continue;
-      ThrowErrno(env, errno, "vmsplice", path);
-      return env.Undefined();
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Napi::Number::New(env, static_cast<double>(done));
+  return WriteLoop(info, "vmsplice", [](int fd, uint8_t* p, size_t n) {
+    struct iovec iov = {p, n};
+    return vmsplice(fd, &iov, 1, 0);
+  });
 }
 
 // readSome(fd, bytes) -> bytes read (0 at end of input); waits when a pipe is empty.
