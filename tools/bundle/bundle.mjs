@@ -45,10 +45,11 @@ export function prepare(code, file, bundleName) {
  * Built-in modules that are not in Node's start-up snapshot, cost milliseconds to load
  * (`child_process` pulls in net, dgram and streams: 37 more internal modules) and are needed
  * only by some runs (commander requires child_process at load for external subcommands, which
- * no tool has). In the bundle each becomes an object whose properties load the real module
- * on first use, so a run that never spawns or prompts never pays for it.
+ * no tool has; `tty` loads net and streams too, and mm-counter asks it only when it counts,
+ * not for `--get`). In the bundle each becomes an object whose properties load the real
+ * module on first use, so a run that never spawns, prompts or draws never pays for it.
  */
-export const lazyBuiltins = ['child_process', 'readline'];
+export const lazyBuiltins = ['child_process', 'readline', 'tty'];
 
 /** The source of the stand-in for built-in module `name`: property getters over the real one. */
 export function lazyBuiltinSource(name) {
