@@ -46,10 +46,10 @@ export function prepare(code, file, bundleName) {
  * (`child_process` pulls in net, dgram and streams: 37 more internal modules) and are needed
  * only by some runs (commander requires child_process at load for external subcommands, which
  * no tool has; `tty` loads net and streams too, and mm-counter asks it only when it counts,
- * not for `--get`). In the bundle each becomes an object whose properties load the real
+ * not for `--get`; `os` only names errnos and signals). In the bundle each becomes an object whose properties load the real
  * module on first use, so a run that never spawns, prompts or draws never pays for it.
  */
-export const lazyBuiltins = ['child_process', 'readline', 'tty'];
+export const lazyBuiltins = ['child_process', 'readline', 'tty', 'os'];
 
 /** The source of the stand-in for built-in module `name`: property getters over the real one. */
 export function lazyBuiltinSource(name) {
