@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url';
  * links it into node_modules/.bin; it keeps V8's compiled code of the bundle between runs
  * (so later starts skip most of parsing and compiling it), then runs the bundle.
  *
- * Where Node has a compile cache (22.1+), that is `module.enableCompileCache()`, in Node's
- * default place (a `node-compile-cache` directory under the temporary directory). Node 20
+ * Where Node has a compile cache (22.1+), that is Node's own, in its default place (a
+ * `node-compile-cache` directory under the temporary directory): run as a command, the sh
+ * lines set NODE_COMPILE_CACHE to it unless the user has set it, so Node.js turns the cache on
+ * as it starts and the bin itself comes from it too (the bin then takes that setting back out
+ * of process.env, so child processes see the environment the command was given); run as
+ * `node FILE`, the bin calls `module.enableCompileCache()`. Node 20
  * has none: the bin compiles the bundle itself with `vm.Script` and V8's code cache kept in
  * `mm-code-cache-UID` under the temporary directory, a directory only this user may write
  * (0700, owned by the user, not a symbolic link: otherwise no cache is read or written, as
