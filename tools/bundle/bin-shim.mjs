@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url';
  * links it into node_modules/.bin; it keeps V8's compiled code of the bundle between runs
  * (so later starts skip most of parsing and compiling it), then runs the bundle.
  *
- * Where Node has a compile cache (22.1+), that is `module.enableCompileCache()`, in Node's
- * default place (a `node-compile-cache` directory under the temporary directory). Node 20
+ * Where Node has a compile cache (22.1+), that is Node's own, in its default place (a
+ * `node-compile-cache` directory under the temporary directory): run as a command, the sh
+ * lines set NODE_COMPILE_CACHE to it unless the user has set it, so Node.js turns the cache on
+ * as it starts and the bin itself comes from it too (the bin then takes that setting back out
+ * of process.env, so child processes see the environment the command was given); run as
+ * `node FILE`, the bin calls `module.enableCompileCache()`. Node 20
  * has none: the bin compiles the bundle itself with `vm.Script` and V8's code cache kept in
  * `mm-code-cache-UID` under the temporary directory, a directory only this user may write
  * (0700, owned by the user, not a symbolic link: otherwise no cache is read or written, as
@@ -30,13 +34,26 @@ export function binShim(name) {
   return `#!/bin/sh
 ':' /*
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
+[ "\${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=\${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
 MM_CLOSED_STDIO=\${c:-none} exec node "$0" "$@"
 */;
 // The ${name} command: the bundled tool in ../dist/${name}.cjs (made by \`npm run build\`).
 'use strict';
-const m = require('node:module');
+const env = process.env;
+const [major, minor] = process.versions.node.split('.').map(Number);
+// Node.js 22.1+ turned V8's compile cache on as it started when NODE_COMPILE_CACHE names a
+// directory (the sh lines set it when it was not set; that setting is taken back here, so
+// child processes get the environment the command was given).
+const cacheOn = env.NODE_COMPILE_CACHE !== undefined && (major > 22 || (major === 22 && minor >= 1));
+if (env.MM_COMPILE_CACHE === '1') {
+  delete env.NODE_COMPILE_CACHE;
+  delete env.MM_COMPILE_CACHE;
+}
+const m = cacheOn ? undefined : require('node:module');
 let run;
-if (typeof m.enableCompileCache === 'function') {
+if (!m) {
+  // already on
+} else if (typeof m.enableCompileCache === 'function') {
   try {
     m.enableCompileCache();
   } catch {}

@@ -35,17 +35,21 @@ export function prepare(code, file, bundleName) {
     .replace(/^await runCli\(/m, 'void runCli(')
     // A module that runs its own tool again (mm-tug's demo spawns its players) names the CLI
     // next to it; in the bundle, the CLI is the bundle itself.
-    .replace(/new URL\((['"])\.\/cli\.js\1, import\.meta\.url\)/g, `new URL('./${bundleName}', import.meta.url)`);
+    .replace(/new URL\((['"])\.\/cli\.js\1, import\.meta\.url\)/g, `new URL('./${bundleName}', import.meta.url)`)
+    // A module's own path, which core needs at load to find the addon: in the bundle, the
+    // bundle's path, known without making a URL and parsing it back (node:url at every start).
+    .replace(/\bfileURLToPath\(import\.meta\.url\)/g, '__filename');
 }
 
 /**
  * Built-in modules that are not in Node's start-up snapshot, cost milliseconds to load
  * (`child_process` pulls in net, dgram and streams: 37 more internal modules) and are needed
  * only by some runs (commander requires child_process at load for external subcommands, which
- * no tool has). In the bundle each becomes an object whose properties load the real module
- * on first use, so a run that never spawns or prompts never pays for it.
+ * no tool has; `tty` loads net and streams too, and mm-counter asks it only when it counts,
+ * not for `--get`; `os` only names errnos and signals). In the bundle each becomes an object whose properties load the real
+ * module on first use, so a run that never spawns, prompts or draws never pays for it.
  */
-export const lazyBuiltins = ['child_process', 'readline'];
+export const lazyBuiltins = ['child_process', 'readline', 'tty', 'os'];
 
 /** The source of the stand-in for built-in module `name`: property getters over the real one. */
 export function lazyBuiltinSource(name) {
@@ -70,15 +74,22 @@ export const addonLoaderSource = `
 const { join } = require('node:path');
 module.exports = function load(dir) {
   try {
-    return require(join(dir, 'prebuilds', process.platform + '-' + process.arch, '@mm+core.node'));
+    // process.dlopen is what require() does for a .node file, without resolving the path
+    // against the module system first.
+    const addon = { exports: {} };
+    process.dlopen(addon, join(dir, 'prebuilds', process.platform + '-' + process.arch, '@mm+core.node'));
+    return addon.exports;
   } catch {
     return require('node-gyp-build/node-gyp-build.js')(dir);
   }
 };
 `;
 
-/** What `import.meta.url` meant in each module: in the bundle, the bundle's own URL. */
-const banner = "'use strict';\nconst __mmModuleUrl = require('node:url').pathToFileURL(__filename).href;";
+/**
+ * What `import.meta.url` meant in each module: in the bundle, the bundle's own URL, made when
+ * first asked for (few runs need it).
+ */
+const banner = "'use strict';\nconst __mmModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };";
 
 /** Writes PKG-DIR/dist/NAME.cjs; returns its path. */
 export async function bundle(pkgDir) {
@@ -95,7 +106,7 @@ export async function bundle(pkgDir) {
     format: 'cjs',
     target: 'node20.19',
     banner: { js: banner },
-    define: { 'import.meta.url': '__mmModuleUrl' },
+    define: { 'import.meta.url': '__mmModule.url' },
     logLevel: 'warning',
     // node-gyp-build hands `require` around as a value to load the addon; that is what we want.
     logOverride: { 'indirect-require': 'silent' },

@@ -1,10 +1,12 @@
 // The committed bin's code cache on Node.js without a compile cache (Node 20): the first run
 // leaves V8's cache of the bundle in TMPDIR/mm-code-cache-UID (0700), later runs use it as it
 // is, a cache V8 rejects is made again, and a directory another user could write is neither
-// read nor written. The tool's output is the same every time.
+// read nor written. The tool's output is the same every time. On Node 22.1+ (the one running
+// the check, or tools/matrix's node22), run as a command: the sh lines turn Node's compile
+// cache on in TMPDIR/node-compile-cache, unless the user's NODE_COMPILE_CACHE says elsewhere.
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { childEnv, tempDir } from '@mm/testkit';
@@ -54,5 +56,45 @@ describe("the bin's code cache (Node without module.enableCompileCache)", () => 
     chmodSync(dir, 0o777);
     expect(cat(t)).toBe('cached bytes\n');
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+/** A node with a compile cache: this one, or the matrix's Node 22 when installed. */
+function nodeWithCompileCache(): string | undefined {
+  if (hasCompileCache) return process.execPath;
+  const n22 = join(root, 'tools', 'matrix', 'node_modules', 'node22', 'bin', 'node');
+  return existsSync(n22) ? n22 : undefined;
+}
+
+/** Every file under `dir` (one level of version directories), with its mtime. */
+function cacheFiles(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const v of readdirSync(dir)) for (const f of readdirSync(join(dir, v))) out.set(join(v, f), statSync(join(dir, v, f)).mtimeMs);
+  return out;
+}
+
+describe("the bin's compile cache on Node 22.1+, run as a command", () => {
+  it('is in TMPDIR/node-compile-cache, made by the first run and kept by the next; a set NODE_COMPILE_CACHE wins', (ctx) => {
+    const node = nodeWithCompileCache();
+    if (!node) return ctx.skip('no Node with a compile cache here (run the matrix check once to install Node 22)');
+    const t = join(tmp.path, 'c');
+    const pathDir = join(t, 'bin');
+    mkdirSync(pathDir, { recursive: true });
+    symlinkSync(node, join(pathDir, 'node'));
+    const run = (extra: Record<string, string | undefined>): void => {
+      const r = spawnSync(shim, [input], { env: childEnv({ TMPDIR: t, PATH: `${pathDir}:${process.env.PATH}`, NODE_COMPILE_CACHE: undefined, ...extra }), encoding: 'utf8' });
+      expect([r.status, r.stderr, r.stdout]).toEqual([0, '', 'cached bytes\n']);
+    };
+    const dir = join(t, 'node-compile-cache');
+    run({});
+    const made = cacheFiles(dir);
+    expect(made.size).toBeGreaterThanOrEqual(2); // the bin and the bundle
+    run({});
+    expect(cacheFiles(dir)).toEqual(made); // used as it is, not written again
+    const elsewhere = join(t, 'mine');
+    run({ NODE_COMPILE_CACHE: elsewhere });
+    expect(cacheFiles(elsewhere).size).toBeGreaterThanOrEqual(2);
+    expect(cacheFiles(dir)).toEqual(made);
   });
 });

@@ -5,7 +5,7 @@
  * native loop in chunks, and /proc process helpers. Private to this repository: the tools
  * bundle it. See README.md.
  */
-export { Command, Option, InvalidArgumentError, CommanderError, createProgram, runCli, sizeArg, countArg, intArg } from './program.js';
+export { Command, Option, InvalidArgumentError, CommanderError, createProgram, subcommandFilter, runCli, sizeArg, countArg, intArg } from './program.js';
 export type { ToolInfo } from './program.js';
 export { UsageError, ToolError, EXIT_EPIPE, isBrokenPipe, exitCodeFor, reportError, userMessage, warn } from './errors.js';
 export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';

@@ -47,6 +47,20 @@ export function createProgram(info: ToolInfo): Command {
   return program;
 }
 
+/**
+ * Which of a program's subcommands a run needs set up: `wanted(name)` is false only for the
+ * subcommands that `argv` (as `process.argv`: node, script, then the arguments) does not
+ * select, when its first argument is exactly one of `names`. Setting up every subcommand and
+ * its options costs each start a few milliseconds; `mm-shm ls` needs only `ls`. Anything else
+ * as the first argument (an option such as `--help`, `help`, an unknown or misspelled name)
+ * sets up all of them, so help and errors read as before.
+ */
+export function subcommandFilter(argv: readonly string[], names: readonly string[]): (name: string) => boolean {
+  const first = argv[2];
+  const only = first !== undefined && names.includes(first) ? first : undefined;
+  return (name) => only === undefined || name === only;
+}
+
 /** A commander argument parser for sizes (`4KiB`, `10M`, `1e6`); bad values are usage errors. */
 export function sizeArg(what = 'size'): (value: string) => number {
   return (value) => {

@@ -30,11 +30,15 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
 }
 
 import { constants as osConstants } from 'node:os';
-const names = new Map<number, string>();
-for (const [name, value] of Object.entries(osConstants.errno)) if (!names.has(value)) names.set(value, name);
+// Made on first use: most runs name no error, and a tool's start-up should not pay for it.
+let names: Map<number, string> | undefined;
 
 /** The errno name for a number, e.g. 2 → `ENOENT`. */
 export function errnoName(errno: number): string {
+  if (!names) {
+    names = new Map();
+    for (const [name, value] of Object.entries(osConstants.errno)) if (!names.has(value)) names.set(value, name);
+  }
   return names.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
 }
 

@@ -4,11 +4,13 @@ import { MmError } from './errors.js';
 import type { Mapping } from './map.js';
 import { checkFd, checkPid } from './checks.js';
 
-const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([k, v]) => [v, k]));
+let signalNameMap: Map<number, string> | undefined;
+/** Signal numbers to names, made on first use (not at every tool's start). */
+const signalNames = (): Map<number, string> => (signalNameMap ??= new Map(Object.entries(osConstants.signals).map(([k, v]) => [v, k])));
 
 /** Name of a signal number (`11` → `SIGSEGV`). */
 export function signalName(signo: number): string {
-  const name = SIGNAL_NAMES.get(signo);
+  const name = signalNames().get(signo);
   if (name) return name;
   if (signo >= SIGRTMIN && signo <= SIGRTMAX) return signo - SIGRTMIN <= SIGRTMAX - signo ? `SIGRTMIN+${signo - SIGRTMIN}` : `SIGRTMAX-${SIGRTMAX - signo}`;
   return `SIG${signo}`;
@@ -22,7 +24,7 @@ const SIGRTMAX = 64;
 export function signalNumber(name: string | number): number {
   if (typeof name === 'number' || /^\d+$/.test(name)) {
     const n = Number(name);
-    if (SIGNAL_NAMES.has(n) || (n >= SIGRTMIN && n <= SIGRTMAX)) return n;
+    if (signalNames().has(n) || (n >= SIGRTMIN && n <= SIGRTMAX)) return n;
   } else {
     const up = name.toUpperCase();
     const rt = /^(?:SIG)?RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(up);

@@ -1,13 +1,26 @@
 #!/bin/sh
 ':' /*
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
+[ "${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
 MM_CLOSED_STDIO=${c:-none} exec node "$0" "$@"
 */;
 // The mm-db command: the bundled tool in ../dist/mm-db.cjs (made by `npm run build`).
 'use strict';
-const m = require('node:module');
+const env = process.env;
+const [major, minor] = process.versions.node.split('.').map(Number);
+// Node.js 22.1+ turned V8's compile cache on as it started when NODE_COMPILE_CACHE names a
+// directory (the sh lines set it when it was not set; that setting is taken back here, so
+// child processes get the environment the command was given).
+const cacheOn = env.NODE_COMPILE_CACHE !== undefined && (major > 22 || (major === 22 && minor >= 1));
+if (env.MM_COMPILE_CACHE === '1') {
+  delete env.NODE_COMPILE_CACHE;
+  delete env.MM_COMPILE_CACHE;
+}
+const m = cacheOn ? undefined : require('node:module');
 let run;
-if (typeof m.enableCompileCache === 'function') {
+if (!m) {
+  // already on
+} else if (typeof m.enableCompileCache === 'function') {
   try {
     m.enableCompileCache();
   } catch {}

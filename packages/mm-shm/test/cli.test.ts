@@ -268,3 +268,23 @@ describe('mm-shm runtime errors name the object and the reason', () => {
     }
   });
 });
+
+describe('subcommands set up only when named', () => {
+  it('help still lists every subcommand; a named one parses alone; a misspelt one is still unknown', async () => {
+    const help = await shm(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['create', 'write', 'read', 'ls', 'stat', 'rm', 'watch', 'wait', 'wake', 'arbiter']) expect(help.stdout.toString()).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    const viaHelp = await shm(['help', 'ls']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout.toString()).toMatch(/^Usage: mm-shm ls \[options\]/m);
+    const lsHelp = await shm(['ls', '--help']);
+    expect(lsHelp.code).toBe(0);
+    expect(lsHelp.stdout.toString()).toBe(viaHelp.stdout.toString());
+    const typo = await shm(['lss']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.toString()).toMatch(/^mm-shm: unknown command 'lss'\nTry 'mm-shm --help' for more information\.\n$/);
+    const bad = await shm(['ls', '--bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.toString()).toMatch(/^mm-shm: unknown option '--bogus'\n/);
+  });
+});
