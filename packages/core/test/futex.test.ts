@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -122,6 +122,9 @@ describe('futexWait and futexWaitAsync', () => {
     const waiting = futexWaitAsync(m, 0, 0, { signal: ac.signal, ref: true });
     await sleep(20);
     expect(futexPendingWaits()).toBe(1);
+    // The waiter thread is named, for top -H, debuggers and /proc/PID/task/*/comm.
+    const names = readdirSync('/proc/self/task').map((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim());
+    expect(names).toContain('mm-futex-wait');
     ac.abort(new Error('enough'));
     const e = await waiting.then(() => null, (err: unknown) => err as Error & { code: string });
     expect(e?.name).toBe('AbortError');

@@ -453,7 +453,11 @@ describe('--wait-for: a barrier for background jobs', () => {
     const w = await waiting;
     expect(w.code).toBe(0);
     expect(w.stdout.toString()).toBe('2000\n');
-    const stopped = await sh(`mm-counter ${f} --wait-for 3000 & sleep 0.5; kill -INT $!; wait $!; echo "exit $?"`);
+    // Sent once the tool waits (its futex waiter thread exists, so its SIGINT handler is on),
+    // not after a guessed delay: a SIGINT before that meets Node's default and no message.
+    const stopped = await sh(`mm-counter ${f} --wait-for 3000 & p=$!
+      for i in $(seq 200); do grep -qx mm-futex-wait /proc/$p/task/*/comm 2>/dev/null && break; sleep 0.05; done
+      kill -INT $p; wait $p; echo "exit $?"`);
     expect(stopped.stdout.toString()).toBe('exit 130\n');
     expect(stopped.stderr).toBe('mm-counter: SIGINT: stopped waiting for 3000 (the counter is at 2000)\n');
     const bad = await sh(`mm-counter ${f} --wait-for 5 --private; echo "exit $?"`);

@@ -28,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <pthread.h>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -238,6 +239,8 @@ void RunWaiter(std::shared_ptr<Wait> w) {
 
 // A waiter thread: runs queued waits one after another until the environment closes.
 void WaiterThread(Registry* reg) {
+  // Named, so `top -H`, a debugger or /proc/PID/task/*/comm show what the thread is for.
+  pthread_setname_np(pthread_self(), "mm-futex-wait");
   std::unique_lock<std::mutex> lock(reg->mu);
   for (;;) {
     reg->cv.wait(lock, [reg] { return reg->closing || !reg->queue.empty(); });
