@@ -18,10 +18,34 @@ const devNull = openSync('/dev/null', 'w');
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
 
-function median(xs) {
+export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Runs `once(a)` and `once(b)` alternately, `runs` times each after `warmup` rounds of both,
+ * and returns the two lists of times. Which goes first alternates, so neither always runs
+ * right after the other's writes, and a busy neighbour slows both alike.
+ */
+export function alternate(a, b, once, { runs, warmup = 1 }) {
+  for (let i = 0; i < warmup; i++) {
+    once(a);
+    once(b);
+  }
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2) {
+      tb.push(once(b));
+      ta.push(once(a));
+    } else {
+      ta.push(once(a));
+      tb.push(once(b));
+    }
+  }
+  return [ta, tb];
 }
 
 function hasCommand(cmd) {
@@ -72,22 +96,7 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
       sh(cmd);
       return Number(process.hrtime.bigint() - t0) / 1e6;
     };
-    for (let i = 0; i < warmup; i++) {
-      once(a);
-      once(b);
-    }
-    const ta = [];
-    const tb = [];
-    for (let i = 0; i < runs; i++) {
-      // Alternate which goes first, so neither always runs right after the other's writes.
-      if (i % 2) {
-        tb.push(once(b));
-        ta.push(once(a));
-      } else {
-        ta.push(once(a));
-        tb.push(once(b));
-      }
-    }
+    const [ta, tb] = alternate(a, b, once, { runs, warmup });
     const stat = (times) => ({ median: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length });
     return [stat(ta), stat(tb)];
   }

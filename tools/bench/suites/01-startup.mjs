@@ -9,14 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { root } from '../harness.mjs';
+import { alternate, median, root } from '../harness.mjs';
 import { installTarball, nodeAndShOnly, packWorkspaces } from '../../packing.mjs';
-
-const median = (xs) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Times argv `a` and `b` alternately, `runs` times each after `warmup` of each; medians in ms. */
 function paired(a, b, { runs, warmup, cwd, env }) {
@@ -26,21 +20,7 @@ function paired(a, b, { runs, warmup, cwd, env }) {
     if (r.status !== 0) throw new Error(`bench command failed (exit ${r.status ?? r.signal}): ${argv.join(' ')}`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
-  for (let i = 0; i < warmup; i++) {
-    once(a);
-    once(b);
-  }
-  const ta = [];
-  const tb = [];
-  for (let i = 0; i < runs; i++) {
-    if (i % 2) {
-      tb.push(once(b));
-      ta.push(once(a));
-    } else {
-      ta.push(once(a));
-      tb.push(once(b));
-    }
-  }
+  const [ta, tb] = alternate(a, b, once, { runs, warmup });
   return { a: median(ta), b: median(tb), ratio: median(ta) / median(tb), runs };
 }
 
