@@ -4,25 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir, uniqueShmName } from '@mm/testkit';
+import { spawnMapper, tempDir, uniqueShmName } from '@mm/testkit';
 import { fileTarget, findHolders, shmOpen, shmTarget, shmUnlink, type Holder } from '../src/index.js';
-
-const core = new URL('../dist/index.js', import.meta.url).href;
-
-// A child that maps TARGET (a path, or shm:NAME) with ACCESS and SHARING, touches its first
-// TOUCH bytes, says "ready" and waits to be killed.
-const CHILD = `
-const m = await import(${JSON.stringify(core)});
-const [target, access, sharing, touch] = process.argv.slice(1);
-const map = target.startsWith('shm:')
-  ? m.openShmMapping(target.slice(4), { readOnly: access === 'r', access, sharing })
-  : m.openMapping(target, { access, sharing });
-let sum = 0;
-for (let i = 0; i < Number(touch); i += 4096) sum += map.bytes[i];
-globalThis.keep = [map, sum];
-process.stdout.write('ready\\n');
-setInterval(() => {}, 1 << 30);
-`;
 
 const children: ChildProcess[] = [];
 const tmp = tempDir('mm-holders-');
@@ -32,12 +15,8 @@ afterAll(() => {
 });
 
 async function mapper(target: string, access: 'r' | 'rw', sharing: 'shared' | 'private', touch: number): Promise<number> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, target, access, sharing, String(touch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = await spawnMapper(target, access, sharing, touch);
   children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`mapper exited ${code}`)));
-  });
   return child.pid!;
 }
 

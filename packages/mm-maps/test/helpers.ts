@@ -48,30 +48,5 @@ export function procLines(text: string): ProcLine[] {
     });
 }
 
-const core = new URL('../../core/dist/index.js', import.meta.url).href;
-
-// A child that maps TARGET (a path, or shm:NAME) with ACCESS and SHARING, reads its first
-// TOUCH bytes, says "ready" and waits to be killed.
-const MAPPER = `
-const m = await import(${JSON.stringify(core)});
-const [target, access, sharing, touch] = process.argv.slice(1);
-const map = target.startsWith('shm:')
-  ? m.openShmMapping(target.slice(4), { readOnly: access === 'r', access, sharing })
-  : m.openMapping(target, { access, sharing });
-let sum = 0;
-for (let i = 0; i < Number(touch); i += 4096) sum += map.bytes[i];
-globalThis.keep = [map, sum];
-process.stdout.write('ready\\n');
-setInterval(() => {}, 1 << 30);
-`;
-
-/** A node child mapping `target` (a path, or `shm:NAME`) after touching its first `touch` bytes. */
-export async function mapper(target: string, access: 'r' | 'rw', sharing: 'shared' | 'private', touch = 0, prefix: string[] = []): Promise<ChildProcess> {
-  const args = [process.execPath, '--input-type=module', '-e', MAPPER, target, access, sharing, String(touch)];
-  const child = spawn(prefix[0] ?? args[0], [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`mapper of ${target} exited ${code}`)));
-  });
-  return child;
-}
+/** A node child mapping a file or shm object (see @mm/testkit's spawnMapper). */
+export { spawnMapper as mapper } from '@mm/testkit';

@@ -1,6 +1,6 @@
 // Helpers for the packages' vitest suites: run a built bin, make and remove temp files,
 // name /dev/shm objects uniquely, and skip (with a printed reason) when a tool is missing.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +159,36 @@ export function asNobody(why: string): string[] | undefined {
     return undefined;
   }
   return [...NOBODY];
+}
+
+const coreModule = new URL(`file://${join(repoRoot, 'packages', 'core', 'dist', 'index.js')}`).href;
+
+// A child that maps TARGET (a path, or shm:NAME) with ACCESS and SHARING through @mm/core,
+// reads its first TOUCH bytes, says "ready" and waits to be killed.
+const MAPPER = `
+const m = await import(${JSON.stringify(coreModule)});
+const [target, access, sharing, touch] = process.argv.slice(1);
+const map = target.startsWith('shm:')
+  ? m.openShmMapping(target.slice(4), { readOnly: access === 'r', access, sharing })
+  : m.openMapping(target, { access, sharing });
+let sum = 0;
+for (let i = 0; i < Number(touch); i += 4096) sum += map.bytes[i];
+globalThis.keep = [map, sum];
+process.stdout.write('ready\\n');
+setInterval(() => {}, 1 << 30);
+`;
+
+/**
+ * A node child mapping `target` (a path, or `shm:NAME`) after reading its first `touch` bytes;
+ * resolves once it says it is ready. `prefix` runs it under another command (`setpriv …`).
+ * The caller kills it.
+ */
+export async function spawnMapper(target: string, access: 'r' | 'rw', sharing: 'shared' | 'private', touch = 0, prefix: string[] = []): Promise<ChildProcess> {
+  const args = [process.execPath, '--input-type=module', '-e', MAPPER, target, access, sharing, String(touch)];
+  const child = spawn(prefix[0] ?? args[0], [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`mapper of ${target} exited ${code}`)));
+  });
+  return child;
 }
