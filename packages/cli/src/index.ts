@@ -10,6 +10,7 @@ export type { ToolInfo } from './program.js';
 export { UsageError, ToolError, EXIT_EPIPE, isBrokenPipe, exitCodeFor, reportError, userMessage, warn } from './errors.js';
 export { guardClosedStdio, looksClosedAtStart, nonUtf8Arguments, whenStdioStreamMade, writeErrorMessage, writeOut } from './stdio.js';
 export { isInteractive, useColor, paint, ProgressBar } from './tty.js';
+export type { OutputTarget } from './tty.js';
 export { parseSize, parseCount, formatBytes, NumberFormatError } from './units.js';
 export { escapeText } from './text.js';
 export { alignColumns, formatTable } from './table.js';

@@ -1,18 +1,29 @@
 // Colour, animation and progress only where a person watches: a TTY, TERM not `dumb`,
 // NO_COLOR unset. Piped output stays plain.
+import { isatty } from 'node:tty';
 
-/** True when `stream` is a terminal a person watches (a TTY, TERM not `dumb`). */
-export function isInteractive(stream: NodeJS.WriteStream = process.stdout): boolean {
+/** A standard stream, or its descriptor number (1 stdout, 2 stderr). */
+export type OutputTarget = NodeJS.WriteStream | 1 | 2;
+
+/**
+ * True when `target` is a terminal a person watches (a TTY, TERM not `dumb`). Given as a
+ * descriptor number, it is asked with isatty(3) first: making process.stdout or
+ * process.stderr for a file or pipe costs milliseconds of start-up, which a run that never
+ * writes to it should not pay.
+ */
+export function isInteractive(target: OutputTarget = 1): boolean {
+  if (typeof target === 'number' && !isatty(target)) return false;
+  const stream = target === 1 ? process.stdout : target === 2 ? process.stderr : target;
   return !!stream.isTTY && process.env.TERM !== 'dumb';
 }
 
-/** True when colour may be used on `stream`: a TTY, no NO_COLOR, TERM not `dumb`. */
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return isInteractive(stream) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+/** True when colour may be used on `target`: a TTY, no NO_COLOR, TERM not `dumb`. */
+export function useColor(target: OutputTarget = 1): boolean {
+  return isInteractive(target) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
 }
 
 /** Wraps text in an ANSI colour when {@link useColor} allows. */
-export function paint(text: string, color: 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'bold' | 'dim', stream: NodeJS.WriteStream = process.stdout): string {
+export function paint(text: string, color: 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'bold' | 'dim', stream: OutputTarget = 1): string {
   if (!useColor(stream)) return text;
   const codes = { red: 31, green: 32, yellow: 33, blue: 34, cyan: 36, bold: 1, dim: 2 } as const;
   return `\x1b[${codes[color]}m${text}\x1b[0m`;

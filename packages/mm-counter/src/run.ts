@@ -2,7 +2,6 @@
  * What `mm-counter` does once its command line is parsed: open the counter, run the
  * increments (with progress, Ctrl-C and the wrap note) or one of the one-liners, and print.
  */
-import { isatty } from 'node:tty';
 import { listenForStop, ProgressBar, signalExitCode, useColor, warn, writeOut } from '@mm/cli';
 import { checkCounterValue, counterRange, openCounter, readCounter } from './counter.js';
 import type { CountResult, SyncMode, Width } from './counter.js';
@@ -115,8 +114,7 @@ async function waitWithSignals(counter: ReturnType<typeof openCounter>, file: st
 
 async function countWithSignals(counter: ReturnType<typeof openCounter>, file: string, options: CounterCliOptions, io: CounterIo): Promise<number> {
   const stop = listenForStop();
-  // isatty first: asking process.stderr makes the stream (milliseconds of start-up) even for a file or pipe.
-  const bar = isatty(2) && useColor(process.stderr) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
+  const bar = useColor(2) ? new ProgressBar(`${PROG} ${options.sync}`, options.count) : undefined;
   const began = Date.now();
   let drawn = false;
   let result: CountResult;
