@@ -56,6 +56,10 @@ export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mm-bench-'));
   const binDir = writeLaunchers(join(dir, '.bin'));
   const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1' };
+  // Node 20 reads and parses NODE_EXTRA_CA_CERTS' certificates before any JavaScript (it doubled
+  // `node -e 0` on the bench machine). The tools' bins keep it from Node; the peers (`node -e 0`,
+  // Node scripts) are measured without it too, so no ratio is flattered or burdened by it.
+  delete env.NODE_EXTRA_CA_CERTS;
   const results = [];
   let suite = '';
 

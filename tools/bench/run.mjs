@@ -21,6 +21,7 @@ const suites = readdirSync(join(here, 'suites')).filter((f) => f.endsWith('.mjs'
 const meta = machineInfo();
 const b = createBench();
 console.log(`# mm bench — ${meta.date} — node ${meta.node} — ${meta.cpu}, ${meta.cores} cores — load ${meta.load} — timer: built-in for pairs (interleaved), ${b.usingHyperfine ? 'hyperfine' : 'built-in'} for single commands`);
+if (process.env.NODE_EXTRA_CA_CERTS !== undefined) console.log('(NODE_EXTRA_CA_CERTS is set here; every command runs without it: the bins keep it from Node, and `node -e 0` is timed as a bare Node start)');
 let failed = 0;
 try {
   for (const file of suites) {

@@ -2,6 +2,7 @@
 ':' /*
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
 [ "${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
+[ "${NODE_EXTRA_CA_CERTS+1}" ] && { MM_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export MM_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }
 MM_CLOSED_STDIO=${c:-none} exec node "$0" "$@"
 */;
 // The mm-shm command: the bundled tool in ../dist/mm-shm.cjs (made by `npm run build`).
@@ -15,6 +16,13 @@ const cacheOn = env.NODE_COMPILE_CACHE !== undefined && (major > 22 || (major ==
 if (env.MM_COMPILE_CACHE === '1') {
   delete env.NODE_COMPILE_CACHE;
   delete env.MM_COMPILE_CACHE;
+}
+// No tool speaks TLS, so the sh lines keep NODE_EXTRA_CA_CERTS from Node.js, which on Node 20
+// reads and parses those certificates as it starts (tens of milliseconds); put back here for
+// child processes.
+if (env.MM_EXTRA_CA_CERTS !== undefined) {
+  env.NODE_EXTRA_CA_CERTS = env.MM_EXTRA_CA_CERTS;
+  delete env.MM_EXTRA_CA_CERTS;
 }
 const m = cacheOn ? undefined : require('node:module');
 let run;

@@ -42,7 +42,7 @@ export default async function (bench) {
   }
   if (nodes.length === 1) console.log('(Node 22/24/26 not installed in tools/matrix: run the matrix check once to time them too)');
   for (const [label, exe] of nodes) {
-    // The installed bins start with `#!/usr/bin/env node`: this PATH decides which node that is.
+    // The installed bins are sh lines that exec `node`: this PATH decides which node that is.
     const pathDir = join(work, `path-${label.replace(/\W/g, '')}`);
     mkdirSync(pathDir, { recursive: true });
     if (!existsSync(join(pathDir, 'node'))) symlinkSync(exe, join(pathDir, 'node'));

@@ -1,0 +1,51 @@
+// The environment the committed bin gives the tool: NODE_EXTRA_CA_CERTS is kept from Node.js
+// as it starts (Node 20 reads and parses those certificates before any JavaScript; no tool
+// speaks TLS) and put back for the tool and its child processes, and the bin's own variables
+// are gone by the time the tool runs. The bin under test is the template's output around a
+// stand-in bundle that prints its environment.
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { childEnv, tempDir } from '@mm/testkit';
+// @ts-expect-error -- a plain ES module of the build tools, without types
+import { binShim } from '../bundle/bin-shim.mjs';
+
+const tmp = tempDir('mm-bin-env-');
+afterAll(() => tmp.cleanup());
+
+const pkg = join(tmp.path, 'pkg');
+mkdirSync(join(pkg, 'bin'), { recursive: true });
+mkdirSync(join(pkg, 'dist'));
+const bin = join(pkg, 'bin', 'mm-env.cjs');
+writeFileSync(bin, (binShim as (name: string) => string)('mm-env'));
+chmodSync(bin, 0o755);
+writeFileSync(
+  join(pkg, 'dist', 'mm-env.cjs'),
+  "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(MM_|NODE_)/.test(k)))));\n",
+);
+
+function run(extra: Record<string, string | undefined>): Record<string, string> {
+  const r = spawnSync(bin, [], {
+    env: childEnv({ NODE_COMPILE_CACHE: undefined, NODE_OPTIONS: undefined, ...extra }),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  expect([r.status, r.signal, r.stderr]).toEqual([0, null, '']);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+describe('the bin and NODE_EXTRA_CA_CERTS', () => {
+  it('Node.js does not open the file as it starts (a FIFO nobody writes would block it); the tool still sees the variable', () => {
+    const fifo = join(tmp.path, 'certs.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const env = run({ NODE_EXTRA_CA_CERTS: fifo });
+    expect(env.NODE_EXTRA_CA_CERTS).toBe(fifo);
+    expect(Object.keys(env).filter((k) => k.startsWith('MM_') && k !== 'MM_CLOSED_STDIO')).toEqual([]); // MM_CLOSED_STDIO is the tool's to read
+  });
+
+  it('an empty value is kept as it was, and an unset one stays unset', () => {
+    expect(run({ NODE_EXTRA_CA_CERTS: '' }).NODE_EXTRA_CA_CERTS).toBe('');
+    expect('NODE_EXTRA_CA_CERTS' in run({ NODE_EXTRA_CA_CERTS: undefined })).toBe(false);
+  });
+});
