@@ -3,7 +3,7 @@
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
 [ "${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
 [ "${NODE_EXTRA_CA_CERTS+1}" ] && { MM_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export MM_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }
-MM_CLOSED_STDIO=${c:-none} exec node "$0" "$@"
+MM_CLOSED_STDIO=${c:-none} exec node --v8-pool-size=1 "$0" "$@"
 */;
 // The mm-db command: the bundled tool in ../dist/mm-db.cjs (made by `npm run build`).
 'use strict';
@@ -24,18 +24,19 @@ if (env.MM_EXTRA_CA_CERTS !== undefined) {
   env.NODE_EXTRA_CA_CERTS = env.MM_EXTRA_CA_CERTS;
   delete env.MM_EXTRA_CA_CERTS;
 }
-const m = cacheOn ? undefined : require('node:module');
 let run;
-if (!m) {
-  // already on
-} else if (typeof m.enableCompileCache === 'function') {
-  try {
-    m.enableCompileCache();
-  } catch {}
-} else {
-  try {
-    run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-db.cjs'));
-  } catch {}
+if (!cacheOn) {
+  // node:module is not in Node's start-up snapshot; Node 20 has no compile cache to find in it.
+  const m = major >= 22 ? require('node:module') : undefined;
+  if (m && typeof m.enableCompileCache === 'function') {
+    try {
+      m.enableCompileCache();
+    } catch {}
+  } else {
+    try {
+      run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-db.cjs'));
+    } catch {}
+  }
 }
 try {
   if (run) run();
@@ -52,7 +53,10 @@ function withCodeCache(file) {
   const fs = require('node:fs');
   const path = require('node:path');
   const uid = process.getuid();
-  const dir = path.join(require('node:os').tmpdir(), `mm-code-cache-${uid}`);
+  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot either)
+  let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
+  if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
+  const dir = path.join(tmp, `mm-code-cache-${uid}`);
   const ours = () => {
     const st = fs.lstatSync(dir);
     return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
@@ -63,22 +67,25 @@ function withCodeCache(file) {
   try {
     if (ours()) cachedData = fs.readFileSync(key);
   } catch {}
-  const script = new (require('node:vm').Script)(m.wrap(fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')), { filename: file, cachedData });
+  // The wrapper require() puts around a CommonJS file.
+  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\n});`;
+  const script = new (require('node:vm').Script)(source, { filename: file, cachedData });
   const fn = script.runInThisContext();
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         if (!ours()) return;
-        const tmp = `${key}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(tmp, key);
+        const part = `${key}.${process.pid}`;
+        fs.writeFileSync(part, script.createCachedData(), { mode: 0o600 });
+        fs.renameSync(part, key);
       } catch {}
     });
   }
+  // The bundle requires built-in modules only (and core's addon loader absolute paths), so the
+  // bin's own require() serves it as well as one made for dist/ would.
   return () => {
-    const mod = new m(file, module);
-    mod.filename = file;
-    fn.call(mod.exports, mod.exports, m.createRequire(file), mod, file, path.dirname(file));
+    const mod = { id: file, filename: file, exports: {}, loaded: false };
+    fn.call(mod.exports, mod.exports, require, mod, file, path.dirname(file));
   };
 }
