@@ -9,19 +9,16 @@ import { fileURLToPath } from 'node:url';
  * links it into node_modules/.bin; it keeps V8's compiled code of the bundle between runs
  * (so later starts skip most of parsing and compiling it), then runs the bundle.
  *
- * Where Node has a compile cache (22.1+), that is Node's own, in its default place (a
- * `node-compile-cache` directory under the temporary directory): run as a command, the sh
- * lines set NODE_COMPILE_CACHE to it unless the user has set it, so Node.js turns the cache on
- * as it starts and the bin itself comes from it too (the bin then takes that setting back out
- * of process.env, so child processes see the environment the command was given); run as
- * `node FILE`, the bin calls `module.enableCompileCache()`. Node 20
- * has none: the bin compiles the bundle itself with `vm.Script` and V8's code cache kept in
- * `mm-code-cache-UID` under the temporary directory, a directory only this user may write
- * (0700, owned by the user, not a symbolic link: otherwise no cache is read or written, as
- * another user could plant code there). A cache made by another Node version or for another
- * build of the bundle has another file name; one V8 rejects is made again. The cache is
- * written at exit, once, by the run that found none. Any failure to use it only costs the
- * compile: the bundle is then loaded with `require`.
+ * On every Node version the bin compiles the bundle itself with \`vm.Script\` and V8's code
+ * cache kept in \`mm-code-cache-UID\` under the temporary directory, a directory only this user
+ * may write (0700, owned by the user, not a symbolic link: otherwise no cache is read or
+ * written, as another user could plant code there). A cache made by another Node version or
+ * for another build of the bundle has another file name; one V8 rejects is made again. The
+ * cache is written at exit, once, by the run that found none, so it holds every function that
+ * run compiled: Node's own compile cache (22.1+) is made right after the compile and holds
+ * only what V8 compiled eagerly, so commander's methods and the command's code were compiled
+ * again at every start (1.5–3.5 ms more per run on Node 22, 24 and 26). Any failure to use it
+ * only costs the compile: the bundle is then loaded with \`require\`.
  *
  * It is a file that sh and Node.js both read. Run as a command, /bin/sh runs its first lines:
  * they note which of stdin and stdout were closed (`mm-cat f >&-`) in MM_CLOSED_STDIO and
@@ -40,22 +37,12 @@ export function binShim(name) {
   return `#!/bin/sh
 ':' /*
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
-[ "\${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=\${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
 [ "\${NODE_EXTRA_CA_CERTS+1}" ] && { MM_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export MM_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }
 MM_CLOSED_STDIO=\${c:-none} exec node --v8-pool-size=1 "$0" "$@"
 */;
 // The ${name} command: the bundled tool in ../dist/${name}.cjs (made by \`npm run build\`).
 'use strict';
 const env = process.env;
-const [major, minor] = process.versions.node.split('.').map(Number);
-// Node.js 22.1+ turned V8's compile cache on as it started when NODE_COMPILE_CACHE names a
-// directory (the sh lines set it when it was not set; that setting is taken back here, so
-// child processes get the environment the command was given).
-const cacheOn = env.NODE_COMPILE_CACHE !== undefined && (major > 22 || (major === 22 && minor >= 1));
-if (env.MM_COMPILE_CACHE === '1') {
-  delete env.NODE_COMPILE_CACHE;
-  delete env.MM_COMPILE_CACHE;
-}
 // No tool speaks TLS, so the sh lines keep NODE_EXTRA_CA_CERTS from Node.js, which on Node 20
 // reads and parses those certificates as it starts (tens of milliseconds); put back here for
 // child processes.
@@ -64,19 +51,9 @@ if (env.MM_EXTRA_CA_CERTS !== undefined) {
   delete env.MM_EXTRA_CA_CERTS;
 }
 let run;
-if (!cacheOn) {
-  // node:module is not in Node's start-up snapshot; Node 20 has no compile cache to find in it.
-  const m = major >= 22 ? require('node:module') : undefined;
-  if (m && typeof m.enableCompileCache === 'function') {
-    try {
-      m.enableCompileCache();
-    } catch {}
-  } else {
-    try {
-      run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', '${name}.cjs'));
-    } catch {}
-  }
-}
+try {
+  run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', '${name}.cjs'));
+} catch {}
 try {
   if (run) run();
   else require('../dist/${name}.cjs');
@@ -87,12 +64,12 @@ try {
   process.exitCode = 1;
 }
 
-/** Compiles the bundle with V8's code cache (Node 20); returns the function that runs it. */
+/** Compiles the bundle with V8's code cache; returns the function that runs it. */
 function withCodeCache(file) {
   const fs = require('node:fs');
   const path = require('node:path');
   const uid = process.getuid();
-  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot either)
+  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
   let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
   if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
   const dir = path.join(tmp, \`mm-code-cache-\${uid}\`);

@@ -1,22 +1,12 @@
 #!/bin/sh
 ':' /*
 c=; { true 9<&0; } 2>/dev/null || c=0; { true 9>&1; } 2>/dev/null || c=$c,1
-[ "${NODE_COMPILE_CACHE+1}" ] || { NODE_COMPILE_CACHE=${TMPDIR:-/tmp}/node-compile-cache MM_COMPILE_CACHE=1; export NODE_COMPILE_CACHE MM_COMPILE_CACHE; }
 [ "${NODE_EXTRA_CA_CERTS+1}" ] && { MM_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export MM_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; }
 MM_CLOSED_STDIO=${c:-none} exec node --v8-pool-size=1 "$0" "$@"
 */;
 // The mm-cat command: the bundled tool in ../dist/mm-cat.cjs (made by `npm run build`).
 'use strict';
 const env = process.env;
-const [major, minor] = process.versions.node.split('.').map(Number);
-// Node.js 22.1+ turned V8's compile cache on as it started when NODE_COMPILE_CACHE names a
-// directory (the sh lines set it when it was not set; that setting is taken back here, so
-// child processes get the environment the command was given).
-const cacheOn = env.NODE_COMPILE_CACHE !== undefined && (major > 22 || (major === 22 && minor >= 1));
-if (env.MM_COMPILE_CACHE === '1') {
-  delete env.NODE_COMPILE_CACHE;
-  delete env.MM_COMPILE_CACHE;
-}
 // No tool speaks TLS, so the sh lines keep NODE_EXTRA_CA_CERTS from Node.js, which on Node 20
 // reads and parses those certificates as it starts (tens of milliseconds); put back here for
 // child processes.
@@ -25,19 +15,9 @@ if (env.MM_EXTRA_CA_CERTS !== undefined) {
   delete env.MM_EXTRA_CA_CERTS;
 }
 let run;
-if (!cacheOn) {
-  // node:module is not in Node's start-up snapshot; Node 20 has no compile cache to find in it.
-  const m = major >= 22 ? require('node:module') : undefined;
-  if (m && typeof m.enableCompileCache === 'function') {
-    try {
-      m.enableCompileCache();
-    } catch {}
-  } else {
-    try {
-      run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-cat.cjs'));
-    } catch {}
-  }
-}
+try {
+  run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-cat.cjs'));
+} catch {}
 try {
   if (run) run();
   else require('../dist/mm-cat.cjs');
@@ -48,12 +28,12 @@ try {
   process.exitCode = 1;
 }
 
-/** Compiles the bundle with V8's code cache (Node 20); returns the function that runs it. */
+/** Compiles the bundle with V8's code cache; returns the function that runs it. */
 function withCodeCache(file) {
   const fs = require('node:fs');
   const path = require('node:path');
   const uid = process.getuid();
-  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot either)
+  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
   let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
   if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
   const dir = path.join(tmp, `mm-code-cache-${uid}`);

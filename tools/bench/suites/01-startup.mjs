@@ -5,9 +5,9 @@
 // (tools/bench/mm-counter/counter.c), goal ≤ 1.2: the loop is native, the rest is start-up.
 // Paired runs: the two commands alternate (A B, B A, …) so a busy neighbour slows both alike;
 // medians of wall time, and the ratio of the medians. Also under Node 22/24/26 when the matrix
-// check has installed them (tools/matrix), where the bins turn on V8's compile cache.
+// check has installed them (tools/matrix). The warm-up runs fill the bins' code cache.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, median, root } from '../harness.mjs';
 import { installTarball, nodeAndShOnly, packWorkspaces } from '../../packing.mjs';
@@ -46,9 +46,8 @@ export default async function (bench) {
     const pathDir = join(work, `path-${label.replace(/\W/g, '')}`);
     mkdirSync(pathDir, { recursive: true });
     if (!existsSync(join(pathDir, 'node'))) symlinkSync(exe, join(pathDir, 'node'));
-    const cache = join(work, `compile-cache-${label.replace(/\W/g, '')}`);
-    const env = { ...bench.env, PATH: `${pathDir}:${bench.env.PATH}`, NODE_COMPILE_CACHE: cache };
-    console.log(`\n${label}${label.endsWith(process.version) ? '' : ' (V8 compile cache on: the warm-up runs fill it)'}`);
+    const env = { ...bench.env, PATH: `${pathDir}:${bench.env.PATH}` };
+    console.log(`\n${label}`);
     for (const [what, argv] of /** @type {[string, string[]][]} */ ([
       ['mm-cat one.txt (a 1-byte file)', [bin['mm-cat'], 'one.txt']],
       ['mm-counter counter.bin --get', [bin['mm-counter'], 'counter.bin', '--get']],
@@ -59,7 +58,6 @@ export default async function (bench) {
       console.log(`  ${what}: median ${m.a.toFixed(1)} ms vs node -e 0 ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)`);
       bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: { label: what.split(' (')[0], median: m.a, cmd: argv.map((x) => x.replace(/.*\/bin\//, 'PREFIX/bin/')).join(' ') }, b: { label: 'node -e 0', median: m.b, cmd: 'node -e 0' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });
     }
-    rmSync(cache, { recursive: true, force: true });
   }
   console.log(`  $ ${join('PREFIX', 'bin', 'mm-cat')} one.txt   (PREFIX: npm i -g --prefix PREFIX --offline mm-cat-*.tgz, empty cache)`);
 
