@@ -122,6 +122,10 @@ export async function bundle(pkgDir) {
           ? { path: args.path, external: true }
           : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
         build.onResolve({ filter: /^node-gyp-build$/ }, () => ({ path: 'node-gyp-build', namespace: 'addon-loader' }));
+        // `require('node:process')` (commander's) is the global process object, but loads and
+        // compiles a built-in module of its own, which Node's start-up snapshot does not hold.
+        build.onResolve({ filter: /^(node:)?process$/ }, () => ({ path: 'process', namespace: 'global-process' }));
+        build.onLoad({ filter: /.*/, namespace: 'global-process' }, () => ({ contents: 'module.exports = process;', loader: 'js' }));
         build.onLoad({ filter: /.*/, namespace: 'addon-loader' }, () => ({ contents: addonLoaderSource, loader: 'js', resolveDir: pkgDir }));
         build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: lazyBuiltinSource(args.path), loader: 'js' }));
         build.onLoad({ filter: /\/packages\/[^/]+\/dist\/.*\.js$/ }, (args) => ({ contents: prepare(readFileSync(args.path, 'utf8'), args.path, bundleName), loader: 'js' }));
