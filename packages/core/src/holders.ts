@@ -167,7 +167,7 @@ function residentOf(pid: number, maps: readonly HeldMapping[]): Map<HeldMapping,
   let fd: number | undefined;
   try {
     fd = openSync(`/proc/${pid}/pagemap`, 'r');
-    const page = BigInt(pageSize);
+    const page = BigInt(pageSize());
     const buf = Buffer.allocUnsafe(8 * 4096);
     for (const m of maps) {
       let present = 0;
@@ -180,7 +180,7 @@ function residentOf(pid: number, maps: readonly HeldMapping[]): Map<HeldMapping,
         for (let k = 0; k < got; k++) if (buf[k * 8 + 7] & 0x80) present++;
         done += got;
       }
-      out.set(m, present * pageSize);
+      out.set(m, present * pageSize());
     }
     return out;
   } catch {

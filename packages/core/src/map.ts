@@ -4,10 +4,16 @@ import { binding, type NativeMapHandle } from './native.js';
 import { MmError, fromNodeError, systemError, type SystemError } from './errors.js';
 import { checkFd, checkMode } from './checks.js';
 
-const C = binding.constants;
+/** The addon's constants (PROT_*, MAP_*, MADV_*, the page size): asking loads the addon. */
+const C = (): Record<string, number> => binding.constants;
 
-/** The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`), usually 4096. */
-export const pageSize: number = C.pageSize;
+/**
+ * The size of a memory page in bytes (`sysconf(_SC_PAGESIZE)`), usually 4096. A function, so
+ * that importing core does not load the addon (one `dlopen`) for a run that never maps.
+ */
+export function pageSize(): number {
+  return C().pageSize;
+}
 
 /** Largest mapping that can be exposed as one ArrayBuffer/Buffer on this Node version. */
 export const maxMappingLength: number = bufferConstants.MAX_LENGTH;
@@ -77,21 +83,37 @@ export interface MapAnonymousOptions {
   access?: Access;
 }
 
-const PROT: Record<Access, number> = {
-  r: C.PROT_READ,
-  rw: C.PROT_READ | C.PROT_WRITE,
-  w: C.PROT_WRITE,
-  none: C.PROT_NONE,
-};
+let protections: Record<Access, number> | undefined;
+/** The PROT_* flags of an access mode. */
+function prot(access: Access): number {
+  if (!protections) {
+    const c = C();
+    protections = { r: c.PROT_READ, rw: c.PROT_READ | c.PROT_WRITE, w: c.PROT_WRITE, none: c.PROT_NONE };
+  }
+  return protections[access];
+}
 
-const ADVICE: Record<Advice | DestructiveAdvice, number> = {
-  normal: C.MADV_NORMAL, random: C.MADV_RANDOM, sequential: C.MADV_SEQUENTIAL, willneed: C.MADV_WILLNEED,
-  hugepage: C.MADV_HUGEPAGE, nohugepage: C.MADV_NOHUGEPAGE, dontfork: C.MADV_DONTFORK, dofork: C.MADV_DOFORK,
-  dontdump: C.MADV_DONTDUMP, dodump: C.MADV_DODUMP, cold: C.MADV_COLD, pageout: C.MADV_PAGEOUT,
-  // MADV_POPULATE_READ: fault the range in now, in one call, as MAP_POPULATE does for a whole mapping.
-  populate: C.MADV_POPULATE_READ,
-  dontneed: C.MADV_DONTNEED, free: C.MADV_FREE, remove: C.MADV_REMOVE,
-};
+let advices: Record<Advice | DestructiveAdvice, number> | undefined;
+/** Every piece of advice, with its MADV_* value. */
+function adviceTable(): Record<Advice | DestructiveAdvice, number> {
+  if (!advices) {
+    const c = C();
+    advices = {
+      normal: c.MADV_NORMAL, random: c.MADV_RANDOM, sequential: c.MADV_SEQUENTIAL, willneed: c.MADV_WILLNEED,
+      hugepage: c.MADV_HUGEPAGE, nohugepage: c.MADV_NOHUGEPAGE, dontfork: c.MADV_DONTFORK, dofork: c.MADV_DOFORK,
+      dontdump: c.MADV_DONTDUMP, dodump: c.MADV_DODUMP, cold: c.MADV_COLD, pageout: c.MADV_PAGEOUT,
+      // MADV_POPULATE_READ: fault the range in now, in one call, as MAP_POPULATE does for a whole mapping.
+      populate: c.MADV_POPULATE_READ,
+      dontneed: c.MADV_DONTNEED, free: c.MADV_FREE, remove: c.MADV_REMOVE,
+    };
+  }
+  return advices;
+}
+
+/** The MADV_* value of a piece of advice. */
+function adviceFlag(advice: Advice | DestructiveAdvice): number {
+  return adviceTable()[advice];
+}
 const DESTRUCTIVE = new Set<string>(['dontneed', 'free', 'remove']);
 
 /** Throws ERR_OUT_OF_RANGE unless `v` is a whole number in [0, 2^53-1]. */
@@ -104,7 +126,7 @@ export function checkSize(v: unknown, what: string): number {
 
 /** @internal Throws ERR_INVALID_ARG_VALUE unless `a` is an {@link Access}. */
 export function checkAccess(a: unknown): Access {
-  if (typeof a === 'string' && a in PROT) return a as Access;
+  if (a === 'r' || a === 'rw' || a === 'w' || a === 'none') return a;
   throw new MmError('ERR_INVALID_ARG_VALUE', `access must be one of r, rw, w, none (got ${String(a)})`);
 }
 
@@ -235,16 +257,16 @@ export class Mapping {
 
   /** mprotect: change the protection of the whole mapping. */
   protect(access: Access): void {
-    this.handle.protect(PROT[checkAccess(access)]);
+    this.handle.protect(prot(checkAccess(access)));
     this.access = access;
   }
 
   /** madvise with advice that never changes contents (`sequential`, `willneed`, …). */
   advise(advice: Advice, range: Range = {}): void {
-    if (DESTRUCTIVE.has(advice) || !(advice in ADVICE)) {
+    if (DESTRUCTIVE.has(advice) || !(advice in adviceTable())) {
       throw new MmError('ERR_INVALID_ARG_VALUE', `advise() takes non-destructive advice; use discard() for ${advice}`);
     }
-    this.handle.advise(ADVICE[advice], range.offset, range.length);
+    this.handle.advise(adviceFlag(advice), range.offset, range.length);
   }
 
   /**
@@ -260,11 +282,11 @@ export class Mapping {
    */
   discard(advice: DestructiveAdvice, range: Range = {}): { offset: number; length: number } {
     if (!DESTRUCTIVE.has(advice)) throw new MmError('ERR_INVALID_ARG_VALUE', `discard() takes dontneed, free or remove (got ${advice})`);
-    const done = this.handle.advise(ADVICE[advice], range.offset, range.length);
+    const done = this.handle.advise(adviceFlag(advice), range.offset, range.length);
     if (done === null || done === undefined) {
       const from = range.offset ?? 0;
       const to = range.length === undefined ? this.length : from + range.length;
-      throw new MmError('ERR_MM_NO_WHOLE_PAGE', `${this.path ? `${this.path}: ` : ''}bytes ${from}..${to} of the mapping hold no whole ${pageSize}-byte page; discard() only drops whole pages, so nothing was discarded`);
+      throw new MmError('ERR_MM_NO_WHOLE_PAGE', `${this.path ? `${this.path}: ` : ''}bytes ${from}..${to} of the mapping hold no whole ${pageSize()}-byte page; discard() only drops whole pages, so nothing was discarded`);
     }
     return { offset: done[0], length: done[1] };
   }
@@ -383,9 +405,9 @@ export function mapOpenFd(fd: number, path: string | undefined, options: MapFile
     e.message = `${name}: ${length} bytes are more than one mapping can hold in this Node.js (at most ${maxMappingLength} bytes)`;
     throw e;
   }
-  let flags = options.sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE;
-  if (options.populate) flags |= C.MAP_POPULATE;
-  const raw = binding.mapFd(fd, offset, length, PROT[options.access], flags, !!options.guard, name);
+  let flags = options.sharing === 'shared' ? C().MAP_SHARED : C().MAP_PRIVATE;
+  if (options.populate) flags |= C().MAP_POPULATE;
+  const raw = binding.mapFd(fd, offset, length, prot(options.access), flags, !!options.guard, name);
   return new Mapping(raw, { offset, access: options.access, sharing: options.sharing, path, noun: options.noun });
 }
 
@@ -395,7 +417,7 @@ export function mapAnonymous(length: number, options: MapAnonymousOptions = {}):
   if (length > maxMappingLength) throw new MmError('ERR_OUT_OF_RANGE', `length ${length} is larger than one buffer can be (${maxMappingLength})`);
   const access = checkAccess(options.access ?? 'rw');
   const sharing = checkSharing(options.sharing ?? 'shared');
-  const raw = binding.mapAnonymous(length, PROT[access], sharing === 'shared' ? C.MAP_SHARED : C.MAP_PRIVATE);
+  const raw = binding.mapAnonymous(length, prot(access), sharing === 'shared' ? C().MAP_SHARED : C().MAP_PRIVATE);
   return new Mapping(raw, { offset: 0, access, sharing });
 }
 
@@ -424,7 +446,8 @@ export interface WindowOptions {
  * it before using what was read.
  */
 export function forEachWindow(target: string | number, options: WindowOptions, visit: (window: Mapping, fileOffset: number) => boolean | void): number {
-  const windowSize = Math.max(pageSize, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / pageSize) * pageSize);
+  const page = pageSize();
+  const windowSize = Math.max(page, Math.ceil(checkSize(options.windowSize ?? 64 * 1024 * 1024, 'windowSize') / page) * page);
   const start = checkSize(options.offset ?? 0, 'offset');
   const path = typeof target === 'string' ? target : options.name;
   const fd = typeof target === 'number' ? checkFd(target) : openPath(target, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK, 0);
@@ -433,7 +456,7 @@ export function forEachWindow(target: string | number, options: WindowOptions, v
     const end = Math.min(size, options.length === undefined ? size : start + checkSize(options.length, 'length'));
     let pos = start;
     while (pos < end) {
-      const len = Math.min(windowSize - (pos % pageSize), end - pos);
+      const len = Math.min(windowSize - (pos % page), end - pos);
       const w = mapOpenFd(fd, path, { offset: pos, length: len, access: 'r', sharing: 'shared', populate: options.populate });
       try {
         w.advise(options.advice ?? 'sequential');

@@ -5,10 +5,12 @@ import { MmError } from './errors.js';
 import { mapAnonymous, type Mapping, type Sharing } from './map.js';
 import { signalNumber } from './fork.js';
 
+// The ring's layout is the addon's (src/native/ring.cc, kRingHeader and kMaxSlots); written
+// here too so that importing core does not load the addon. A test checks both against it.
 /** Bytes of control data (counters, flags, slot lengths) before the first slot of a ring. */
-export const RING_HEADER: number = binding.RING_HEADER;
+export const RING_HEADER = 4096;
 /** Most slots one ring can have. */
-export const RING_MAX_SLOTS: number = binding.RING_MAX_SLOTS;
+export const RING_MAX_SLOTS = 480;
 
 /** Options of {@link createSlotRing}. */
 export interface SlotRingOptions {

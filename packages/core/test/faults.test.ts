@@ -2,8 +2,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, truncateSync, statSync, ftruncateSync, closeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { openMapping, mapAnonymous, openShmMapping, shmOpen, shmUnlink, incrementLoop, pageSize, isSystemError } from '../src/index.js';
+import { openMapping, mapAnonymous, openShmMapping, shmOpen, shmUnlink, incrementLoop, pageSize as pageSizeOf, isSystemError } from '../src/index.js';
 import { tempDir, runCommand, errorCode } from '@mm/testkit';
+const pageSize = pageSizeOf();
 
 const tmp = tempDir('mm-core-faults-');
 afterAll(() => tmp.cleanup());

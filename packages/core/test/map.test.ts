@@ -2,8 +2,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, writeFileSync, mkdirSync, openSync, closeSync, truncateSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { openMapping, mapAnonymous, forEachWindow, pageSize, probeAccess, isSystemError } from '../src/index.js';
+import { openMapping, mapAnonymous, forEachWindow, pageSize as pageSizeOf, probeAccess, isSystemError } from '../src/index.js';
 import { asNobody, tempDir, runCommand, errorCode } from '@mm/testkit';
+const pageSize = pageSizeOf();
 
 const tmp = tempDir('mm-core-');
 const poem = 'I just love\nsharing memories\nwith other processes\n';

@@ -5,8 +5,9 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mapAnonymous, openMapping, pageSize, shmOpen, shmUnlink, spliceToPipe } from '../src/index.js';
+import { mapAnonymous, openMapping, pageSize as pageSizeOf, shmOpen, shmUnlink, spliceToPipe } from '../src/index.js';
 import { tempDir, uniqueShmName } from '@mm/testkit';
+const pageSize = pageSizeOf();
 
 const tmp = tempDir('mm-splice-');
 afterAll(() => tmp.cleanup());

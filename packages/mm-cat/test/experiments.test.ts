@@ -4,8 +4,9 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pageSize } from '@mm/core';
+import { pageSize as pageSizeOf } from '@mm/core';
 import { binPath, haveCommand, runBash, runBin, runCommand, tempDir } from '@mm/testkit';
+const pageSize = pageSizeOf();
 
 const bin = binPath('mm-cat');
 const tmp = tempDir('mm-cat-exp-');

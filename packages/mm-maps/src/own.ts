@@ -25,7 +25,7 @@ export function mapFiles(files: readonly string[]): OwnMappings {
         continue;
       }
       out.mappings.push(m);
-      const pages = BigInt(Math.ceil(m.length / pageSize) * pageSize);
+      const pages = BigInt(Math.ceil(m.length / pageSize()) * pageSize());
       out.ranges.push({ start: m.address, end: m.address + pages, label: file });
     } catch (e) {
       if (isSystemError(e)) out.errors.push(file === '-' ? systemError(e.errno, e.syscall, '-').message : e.message);

@@ -1,8 +1,9 @@
 // An object shrunk by another process while mm-shm has it mapped: a message, never SIGBUS.
 import { describe, it, expect } from 'vitest';
 import { ftruncateSync, closeSync } from 'node:fs';
-import { openMapping, shmOpen, shmUnlink, pageSize } from '@mm/core';
+import { openMapping, shmOpen, shmUnlink, pageSize as pageSizeOf } from '@mm/core';
 import { uniqueShmName } from '@mm/testkit';
+const pageSize = pageSizeOf();
 
 describe('a mapping of an object, as mm-shm write and the arbiter make it', () => {
   it('names the object and its new size once a page vanished under the mapping', () => {

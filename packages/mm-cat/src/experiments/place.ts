@@ -19,7 +19,7 @@ export function placeOf(g: Geometry, rel: number): Place {
     if (rel < g.filePagesEnd) return { kind: 'tail' };
     return { kind: 'beyond-file' };
   }
-  if (g.guard && rel < g.mappedEnd + pageSize) return { kind: 'guard' };
+  if (g.guard && rel < g.mappedEnd + pageSize()) return { kind: 'guard' };
   return { kind: 'outside', entry: findMapping(g.address + BigInt(rel)) };
 }
 
@@ -31,7 +31,7 @@ export function placeText(g: Geometry, p: Place): string {
     case 'slack':
       return `past the ${g.mapLength} mapped bytes but still in their last page, which holds more of the file`;
     case 'tail':
-      return `still inside the file's last page (bytes ${g.size % pageSize}..${pageSize - 1} of that page are the kernel's zero fill)`;
+      return `still inside the file's last page (bytes ${g.size % pageSize()}..${pageSize() - 1} of that page are the kernel's zero fill)`;
     case 'beyond-file':
       return `inside the mapping (${g.mapLength} bytes mapped) but past the file's last page: no file page backs it`;
     case 'guard':

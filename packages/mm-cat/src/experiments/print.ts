@@ -45,7 +45,7 @@ export async function printStep(ctx: ExperimentContext): Promise<ExperimentOutco
     return completed();
   }
   const zeroFill = (at: number): ExperimentOutcome => {
-    note(`${file}: no NUL inside the file: printf("%s") read past its end and stopped only at the kernel's zero fill of the last page (byte ${at}) — safe by luck, because ${g.size} is not a multiple of the ${pageSize}-byte page`);
+    note(`${file}: no NUL inside the file: printf("%s") read past its end and stopped only at the kernel's zero fill of the last page (byte ${at}) — safe by luck, because ${g.size} is not a multiple of the ${pageSize()}-byte page`);
     return completed();
   };
   if (nul >= 0) return zeroFill(nul);
