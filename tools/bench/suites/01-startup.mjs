@@ -54,7 +54,7 @@ export default async function (bench) {
       ['mm-maps --version', [bin['mm-maps'], '--version']],
       ['mm-shm ls', [bin['mm-shm'], 'ls']],
     ])) {
-      const m = paired(argv, [exe, '-e', '0'], { runs: 30, warmup: 3, cwd: bench.dir, env });
+      const m = paired(argv, [exe, '-e', '0'], { runs: 60, warmup: 3, cwd: bench.dir, env });
       console.log(`  ${what}: median ${m.a.toFixed(1)} ms vs node -e 0 ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)`);
       bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: { label: what.split(' (')[0], median: m.a, cmd: argv.map((x) => x.replace(/.*\/bin\//, 'PREFIX/bin/')).join(' ') }, b: { label: 'node -e 0', median: m.b, cmd: 'node -e 0' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });
     }
