@@ -73,12 +73,14 @@ bool ReadPlan(const uint8_t* prog, size_t len, Plan* plan) {
     if ((i + 1) * 4 > len) return false;
     uint8_t b[4];
     std::memcpy(b, prog + 4 * i, 4);
-    *out = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+    *out = static_cast<uint32_t>(b[0]) | static_cast<uint32_t>(b[1]) << 8 | static_cast<uint32_t>(b[2]) << 16 |
+           static_cast<uint32_t>(b[3]) << 24;
     return true;
   };
   uint32_t magic, version, format, flags, count;
   if (!word(0, &magic) || !word(1, &version) || !word(2, &format) || !word(3, &flags) || !word(4, &count)) return false;
-  if (magic != kMagic || version != kVersion || format >= kFormats || (flags & ~kFlagIndex) || count > 65536) return false;
+  if (magic != kMagic || version != kVersion || format >= kFormats || (flags & ~kFlagIndex) || count > 65536)
+    return false;
   const size_t poolStart = 4 * (5 + 2 + kFieldWords * count + 2);
   if (poolStart > len) return false;
   auto constant = [&](size_t i, Bytes* out) {
@@ -141,10 +143,18 @@ inline T Load(const uint8_t* p) {
   return v;
 }
 
-const char kDigitPairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
+// "00" "01" … "99": two digits at a time.
+struct DigitPairs {
+  char text[200];
+  DigitPairs() {
+    for (int i = 0; i < 100; i++) {
+      text[2 * i] = static_cast<char>('0' + i / 10);
+      text[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+  }
+};
+const DigitPairs kPairs;
+const char* const kDigitPairs = kPairs.text;
 
 template <typename T>
 inline int DigitCount(T v) {
@@ -254,7 +264,8 @@ uint8_t* PutShortestF32(uint8_t* p, float f) {
   const double v = f;
   // The exact decimal of v: a float has at most 112 significant decimal digits.
   char exact[160];
-  const std::to_chars_result r = std::to_chars(exact, exact + sizeof exact, std::fabs(v), std::chars_format::scientific, 120);
+  const std::to_chars_result r =
+      std::to_chars(exact, exact + sizeof exact, std::fabs(v), std::chars_format::scientific, 120);
   char digits[128];
   int k = 0;
   const char* s = exact;
@@ -540,7 +551,7 @@ inline uint8_t* PutTextField(uint8_t* p, const uint8_t* s, size_t cap, Format fo
     } else {
       have = cap - n;
       w = 0;
-      for (size_t k = 0; k < have; k++) w |= uint64_t(s[n + k]) << (8 * k);
+      for (size_t k = 0; k < have; k++) w |= static_cast<uint64_t>(s[n + k]) << (8 * k);
     }
     const uint64_t bad = Unplain(w, special1, special2);
     Store64(d + n, w);
