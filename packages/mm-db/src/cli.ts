@@ -49,7 +49,7 @@ type Flags = Omit<ListOptions, 'format'> & { json?: boolean; csv?: boolean; tsv?
 function listOptions(flags: Flags, fallback?: OutputFormat): ListOptions {
   const chosen = (['json', 'csv', 'tsv', 'table'] as const).filter((k) => flags[k]);
   if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
-  const format: OutputFormat = chosen[0] ?? fallback ?? (isInteractive(process.stdout) ? 'table' : 'tsv');
+  const format: OutputFormat = chosen[0] ?? fallback ?? (isInteractive(1) ? 'table' : 'tsv');
   return { ...flags, format, bold: (s) => paint(s, 'bold') };
 }
 
