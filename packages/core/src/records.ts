@@ -3,6 +3,7 @@
 // output buffer, not one JavaScript call per record.
 import { binding } from './native.js';
 import { MmError } from './errors.js';
+import { checkSize } from './map.js';
 
 /**
  * Kinds of a record's fields: little-endian integers of 8 to 64 bits, IEEE 754 floats, a
@@ -128,11 +129,19 @@ export function compileRecordPlan(spec: RecordPlanSpec): RecordPlan {
  * longest line ({@link RecordPlan.maxLineBytes}) still fits before `limit`, and returns the
  * first record it did not write and the output position after the last byte written: the
  * caller flushes `out` and calls again from there. Reading `bytes` of a shared mapping whose
- * file shrank reads zeros (the mapping's `check()` reports it). Throws ERR_OUT_OF_RANGE when the
- * records lie outside `bytes`, `recordSize` is smaller than the plan's fields, or
- * `outPos <= limit <= out.length` does not hold.
+ * file shrank reads zeros (the mapping's `check()` reports it). Throws ERR_OUT_OF_RANGE when a
+ * number is not a whole number from 0 to 2^53-1, the records lie outside `bytes`,
+ * `recordSize` is smaller than the plan's fields, or `outPos <= limit <= out.length` does not
+ * hold; ERR_INVALID_ARG_VALUE when `plan.program` is not a compiled plan.
  */
 export function formatRecords(plan: RecordPlan, bytes: Uint8Array, first: number, end: number, recordSize: number, out: Uint8Array, outPos: number, limit: number = out.length): FormatRecordsResult {
+  checkSize(first, 'first');
+  checkSize(end, 'end');
+  checkSize(recordSize, 'recordSize');
+  checkSize(outPos, 'outPos');
+  checkSize(limit, 'limit');
+  if (first > end || end * recordSize > bytes.length) throw new MmError('ERR_OUT_OF_RANGE', `records [${first}, ${end}) of ${recordSize} bytes lie outside the ${bytes.length} bytes given`);
+  if (outPos > limit || limit > out.length) throw new MmError('ERR_OUT_OF_RANGE', `outPos and limit must satisfy outPos <= limit <= out.length (got ${outPos}, ${limit}, ${out.length})`);
   const [next, pos] = binding.formatRecords(plan.program, bytes, first, end, recordSize, out, outPos, limit);
   return { next, outPos: pos };
 }
