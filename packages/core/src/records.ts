@@ -128,7 +128,8 @@ export function compileRecordPlan(spec: RecordPlanSpec): RecordPlan {
  * `out[outPos, limit)`, in native code. It writes record after record while the plan's
  * longest line ({@link RecordPlan.maxLineBytes}) still fits before `limit`, and returns the
  * first record it did not write and the output position after the last byte written: the
- * caller flushes `out` and calls again from there. Reading `bytes` of a shared mapping whose
+ * caller flushes `out` and calls again from there. Bytes of `out` after that position (up to
+ * `limit`) may have been used as scratch space. Reading `bytes` of a shared mapping whose
  * file shrank reads zeros (the mapping's `check()` reports it). Throws ERR_OUT_OF_RANGE when a
  * number is not a whole number from 0 to 2^53-1, the records lie outside `bytes`,
  * `recordSize` is smaller than the plan's fields, or `outPos <= limit <= out.length` does not
