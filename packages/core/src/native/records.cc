@@ -262,21 +262,30 @@ uint8_t* PutShortest(uint8_t* p, double v) {
 // that Math.fround turns into v; then String() of that double.
 uint8_t* PutShortestF32(uint8_t* p, float f) {
   const double v = f;
-  // The exact decimal of v: a float has at most 112 significant decimal digits.
+  // The first ten significant digits of v's exact decimal, not rounded (a float's exact
+  // decimal has at most 112 significant digits). 17 digits rounded give them, unless that
+  // rounding carried into them: then digits 11 to 17 came out as zeros, and the exact
+  // decimal is written out in full instead.
   char exact[160];
-  const std::to_chars_result r =
-      std::to_chars(exact, exact + sizeof exact, std::fabs(v), std::chars_format::scientific, 120);
   char digits[128];
-  int k = 0;
-  const char* s = exact;
-  for (; s < r.ptr && *s != 'e'; s++)
-    if (*s != '.') digits[k++] = *s;
-  s++;
-  bool negExp = false;
-  if (*s == '-' || *s == '+') negExp = *s++ == '-';
   int exp = 0;
-  for (; s < r.ptr; s++) exp = exp * 10 + (*s - '0');
-  if (negExp) exp = -exp;  // |v| = d.ddd × 10^exp
+  for (int precision : {16, 120}) {
+    const std::to_chars_result r =
+        std::to_chars(exact, exact + sizeof exact, std::fabs(v), std::chars_format::scientific, precision);
+    int k = 0;
+    const char* s = exact;
+    for (; s < r.ptr && *s != 'e'; s++)
+      if (*s != '.') digits[k++] = *s;
+    s++;
+    bool negExp = false;
+    if (*s == '-' || *s == '+') negExp = *s++ == '-';
+    exp = 0;
+    for (; s < r.ptr; s++) exp = exp * 10 + (*s - '0');
+    if (negExp) exp = -exp;  // |v| = d.ddd × 10^exp
+    bool carried = true;
+    for (int i = 10; i < 17; i++) carried = carried && digits[i] == '0';
+    if (!carried) break;
+  }
   for (int prec = 1; prec <= 9; prec++) {
     char rounded[16];
     std::memcpy(rounded, digits, prec);
