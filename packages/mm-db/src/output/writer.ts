@@ -311,10 +311,9 @@ function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean,
  */
 export class RecordWriter {
   private readonly out: Out;
-  private readonly emits: Emit[];
   private readonly maxRecord: number;
   private readonly fields: FieldLayout[];
-  private readonly range: RangeWriter;
+  private generated: RangeWriter | undefined;
   private readonly plan: RecordPlan | undefined;
 
   constructor(
@@ -329,8 +328,16 @@ export class RecordWriter {
     this.maxRecord = max;
     this.plan = options.native === false ? undefined : nativePlan(fields, format, !!options.index);
     this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max, 2 * (this.plan?.maxLineBytes ?? 0)));
-    this.emits = fields.map((f) => fieldEmitter(f, format, this.out));
-    this.range = compileRange(fields, format, !!options.index, this.emits, this.out);
+  }
+
+  /** The generated JavaScript loop, made on first use (a pass by the native plan never needs it). */
+  private get range(): RangeWriter {
+    if (!this.generated) {
+      const { fields, options, out } = this;
+      const emits = fields.map((f) => fieldEmitter(f, options.format, out));
+      this.generated = compileRange(fields, options.format, !!options.index, emits, out);
+    }
+    return this.generated;
   }
 
   /** Writes the header line (TSV and CSV; nothing for JSON). */
