@@ -537,7 +537,8 @@ inline void Store64(uint8_t* d, uint64_t w) {
   std::memcpy(d, &w, 8);
 }
 
-inline uint8_t* PutTextField(uint8_t* p, const uint8_t* s, size_t cap, Format format) {
+template <Format format>
+inline uint8_t* PutTextField(uint8_t* p, const uint8_t* s, size_t cap) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   // The line format's specials (TSV has one; it is given twice).
   const uint64_t special1 = (format == kCsv ? ',' : '\\') * kOnes;
@@ -601,10 +602,11 @@ inline uint8_t* PutBytes(uint8_t* p, const Bytes& b) {
   return p + b.length;
 }
 
-uint8_t* PutField(uint8_t* p, const Field& f, const uint8_t* record, Format format) {
+template <Format format>
+inline uint8_t* PutField(uint8_t* p, const Field& f, const uint8_t* record) {
   p = PutBytes(p, f.before);
   const uint8_t* at = record + f.offset;
-  if (f.kind == kChar) return PutTextField(p, at, f.count, format);
+  if (f.kind == kChar) return PutTextField<format>(p, at, f.count);
   if (!f.array) return PutElement(p, f.kind, at, format);
   const bool brackets = format == kJson;
   const bool quotes = format == kCsv && f.count > 1;
@@ -618,6 +620,27 @@ uint8_t* PutField(uint8_t* p, const Field& f, const uint8_t* record, Format form
   if (brackets) *p++ = ']';
   if (quotes) *p++ = '"';
   return p;
+}
+
+// The lines of records [i, end) from at[0] on while the longest line still fits before
+// at[1]; returns the record it stopped at and leaves at[0] after the last byte written.
+// One copy per line format, so no test of the format is left in the loop.
+template <Format format>
+uint64_t FormatLoop(const Plan& plan, const uint8_t* bytes, uint64_t i, uint64_t end, uint64_t size, uint8_t** at) {
+  uint8_t* p = *at;
+  uint8_t* const stop = at[1];
+  const size_t maxLine = plan.maxLine;
+  const uint8_t* record = bytes + i * size;
+  for (; i < end && static_cast<size_t>(stop - p) >= maxLine; i++, record += size) {
+    if (plan.index) {
+      p = PutBytes(p, plan.indexBefore);
+      p = PutUnsigned(p, i);
+    }
+    for (const Field& f : plan.fields) p = PutField<format>(p, f, record);
+    p = PutBytes(p, plan.end);
+  }
+  *at = p;
+  return i;
 }
 
 bool Uint8View(const Napi::Value& v, const char* what, uint8_t** data, size_t* len) {
@@ -669,20 +692,14 @@ Napi::Value FormatRecords(const Napi::CallbackInfo& info) {
     ThrowCode(env, "ERR_OUT_OF_RANGE", "outPos and limit must satisfy outPos <= limit <= out.length");
     return env.Undefined();
   }
-  const Format format = plan.format;
-  const size_t maxLine = plan.maxLine;
-  uint8_t* p = out + outPos;
-  uint8_t* const stop = out + limit;
-  uint64_t i = first;
-  const uint8_t* record = bytes + first * recordSize;
-  for (; i < end && static_cast<size_t>(stop - p) >= maxLine; i++, record += recordSize) {
-    if (plan.index) {
-      p = PutBytes(p, plan.indexBefore);
-      p = PutUnsigned(p, i);
-    }
-    for (const Field& f : plan.fields) p = PutField(p, f, record, format);
-    p = PutBytes(p, plan.end);
+  uint8_t* at[2] = {out + outPos, out + limit};
+  uint64_t i;
+  switch (plan.format) {
+    case kJson: i = FormatLoop<kJson>(plan, bytes, first, end, recordSize, at); break;
+    case kCsv: i = FormatLoop<kCsv>(plan, bytes, first, end, recordSize, at); break;
+    default: i = FormatLoop<kTsv>(plan, bytes, first, end, recordSize, at); break;
   }
+  uint8_t* const p = at[0];
   Napi::Array result = Napi::Array::New(env, 2);
   result.Set(0u, Napi::Number::New(env, static_cast<double>(i)));
   result.Set(1u, Napi::Number::New(env, static_cast<double>(p - out)));
