@@ -12,7 +12,8 @@
         "src/native/loops.cc",
         "src/native/futex.cc",
         "src/native/fault.cc",
-        "src/native/ring.cc"
+        "src/native/ring.cc",
+        "src/native/records.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],

@@ -26,3 +26,5 @@ export type { SystemError } from './errors.js';
 export { fileTarget, shmTarget, findHolders } from './holders.js';
 export type { HolderTarget, HeldMapping, HeldFd, Holder, HolderScan, FindHoldersOptions } from './holders.js';
 export { decodeBytes, encodeBytes, hasRawBytes } from './text.js';
+export { compileRecordPlan, formatRecords } from './records.js';
+export type { RecordFieldKind, RecordLineFormat, RecordFieldSpec, RecordPlanSpec, RecordPlan, FormatRecordsResult } from './records.js';

@@ -57,6 +57,8 @@ interface Binding {
   RING_HEADER: number;
   RING_ERROR_OFFSET: number;
   RING_MAX_SLOTS: number;
+  formatRecords(program: Uint8Array, bytes: Uint8Array, first: number, end: number, recordSize: number, out: Uint8Array, outPos: number, limit: number): [number, number];
+  recordPlanLimits(program: Uint8Array): [number, number];
   strerror(errno: number): string;
   constants: Record<string, number>;
 }

@@ -4,6 +4,8 @@
 namespace mm {
 // futex.cc: wait and wake on a word of a shared mapping.
 void InitFutex(Napi::Env env, Napi::Object exports);
+// records.cc: fixed-size binary records formatted as lines of text.
+void InitRecords(Napi::Env env, Napi::Object exports);
 }  // namespace mm
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -17,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mm::InitLoops(env, exports);
   mm::InitFutex(env, exports);
   mm::InitRing(env, exports);
+  mm::InitRecords(env, exports);
   return exports;
 }
 

@@ -1,10 +1,13 @@
 /**
  * Output: records as TSV (with a header), CSV or NDJSON (one object per line). The lines are
  * written straight from the mapped bytes into one reusable output buffer, without building
- * an object per record, so exporting a million records costs little more than the write(2)
- * calls.
+ * an object per record: a pass over the file ({@link RecordWriter.writeRange}) is core's
+ * native record formatter, one call per output buffer, run by a plan compiled once per
+ * output; single records, and any output the native plan cannot be made for, go through a
+ * loop generated in JavaScript, which is also the reference the native pass is tested
+ * against byte for byte.
  */
-import { encodeBytes, hasRawBytes } from '@mm/core';
+import { compileRecordPlan, encodeBytes, formatRecords, hasRawBytes, type RecordFieldSpec, type RecordPlan } from '@mm/core';
 import type { FieldLayout } from '../layout.js';
 import type { Database } from '../db.js';
 import { isSmallInt, readExpression, type ScalarKind } from '../accessors.js';
@@ -28,6 +31,11 @@ export interface RecordWriterOptions {
   index?: boolean;
   /** Bytes buffered before the sink is called. Default 1 MiB. */
   bufferSize?: number;
+  /**
+   * Format passes over the file in native code (the default), or with the JavaScript loop
+   * only (false): the two write the same bytes.
+   */
+  native?: boolean;
 }
 
 /** Bytes of the file {@link RecordWriter.writeRange} brings in, formats and lets go at a time. */
@@ -213,6 +221,27 @@ function plainBytes(format: LineFormat): Uint8Array {
   return plain;
 }
 
+/** The constant text before the `k`th value of a line: a separator, and in JSON the key. */
+function beforeValue(format: LineFormat, k: number, name: string): string {
+  if (format === 'json') return `${k ? ',' : '{'}${JSON.stringify(name)}:`;
+  return k ? (format === 'tsv' ? '\t' : ',') : '';
+}
+
+/**
+ * The native plan of a line: the same constant text as the generated loop, each field's kind,
+ * offset and count as the layout has them. Undefined when core cannot compile it (the
+ * JavaScript loop then writes every line).
+ */
+function nativePlan(fields: FieldLayout[], format: LineFormat, index: boolean): RecordPlan | undefined {
+  let k = 0;
+  const specs: RecordFieldSpec[] = fields.map((f) => ({ kind: f.kind, offset: f.offset, count: f.count, before: beforeValue(format, k++ + (index ? 1 : 0), f.name) }));
+  try {
+    return compileRecordPlan({ format, fields: specs, index: index ? beforeValue(format, 0, INDEX_KEY) : undefined, end: format === 'json' ? '}\n' : '\n' });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Formats records [i, end) into the output buffer until it passes `limit`; returns the next record to write. */
 type RangeWriter = (bytes: Buffer, dv: DataView, i: number, end: number, rs: number, limit: number) => number;
 
@@ -232,9 +261,8 @@ function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean,
     for (; k + 4 <= bytes.length; k += 4) code.push(`ov.setUint32(p, ${bytes.readUInt32LE(k)}, true); p += 4;`);
     for (; k < bytes.length; k++) code.push(`b[p++] = ${bytes[k]};`);
   };
-  const sep = format === 'tsv' ? '\t' : ',';
-  const keyPrefix = (k: number, name: string) => (format === 'json' ? `${k ? ',' : '{'}${JSON.stringify(name)}:` : k ? sep : '');
   const json = format === 'json';
+  const keyPrefix = (k: number, name: string) => beforeValue(format, k, name);
   let k = 0;
   if (index) {
     constant(keyPrefix(k++, INDEX_KEY));
@@ -283,10 +311,10 @@ function compileRange(fields: FieldLayout[], format: LineFormat, index: boolean,
  */
 export class RecordWriter {
   private readonly out: Out;
-  private readonly emits: Emit[];
   private readonly maxRecord: number;
   private readonly fields: FieldLayout[];
-  private readonly range: RangeWriter;
+  private generated: RangeWriter | undefined;
+  private readonly plan: RecordPlan | undefined;
 
   constructor(
     private readonly db: Database,
@@ -298,9 +326,18 @@ export class RecordWriter {
     let max = 32;
     for (const f of fields) max += maxValueBytes(f) + f.name.length + 8;
     this.maxRecord = max;
-    this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max));
-    this.emits = fields.map((f) => fieldEmitter(f, format, this.out));
-    this.range = compileRange(fields, format, !!options.index, this.emits, this.out);
+    this.plan = options.native === false ? undefined : nativePlan(fields, format, !!options.index);
+    this.out = new Out(sink, Math.max(options.bufferSize ?? 1 << 20, 2 * max, 2 * (this.plan?.maxLineBytes ?? 0)));
+  }
+
+  /** The generated JavaScript loop, made on first use (a pass by the native plan never needs it). */
+  private get range(): RangeWriter {
+    if (!this.generated) {
+      const { fields, options, out } = this;
+      const emits = fields.map((f) => fieldEmitter(f, options.format, out));
+      this.generated = compileRange(fields, options.format, !!options.index, emits, out);
+    }
+    return this.generated;
   }
 
   /** Writes the header line (TSV and CSV; nothing for JSON). */
@@ -325,6 +362,10 @@ export class RecordWriter {
    * bounded resident size.
    */
   writeRange(start: number, end: number): void {
+    if (this.plan) {
+      this.writeRangeNative(this.plan, start, end);
+      return;
+    }
     const { out, range, db, maxRecord } = this;
     const rs = db.recordSize;
     const bytes = db.bytes;
@@ -337,6 +378,26 @@ export class RecordWriter {
       for (let i = first; i < last; ) {
         if (out.pos > limit) out.flush();
         i = range(bytes, dv, i, last, rs, limit);
+      }
+      db.release(first, last - first);
+    }
+  }
+
+  /** {@link RecordWriter.writeRange} by core's native formatter: one call fills the output buffer. */
+  private writeRangeNative(plan: RecordPlan, start: number, end: number): void {
+    const { out, db } = this;
+    const rs = db.recordSize;
+    const bytes = db.bytes;
+    const block = Math.max(1, Math.floor(PASS_BLOCK / rs));
+    for (let first = start; first < end; first += block) {
+      const last = Math.min(end, first + block);
+      db.prefault(first, last - first);
+      for (let i = first; i < last; ) {
+        const r = formatRecords(plan, bytes, i, last, rs, out.buf, out.pos, out.buf.length);
+        out.pos = r.outPos;
+        // Stopped short: the next line might not fit, so the buffer goes out first.
+        if (r.next < last) out.flush();
+        i = r.next;
       }
       db.release(first, last - first);
     }
