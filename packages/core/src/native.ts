@@ -71,7 +71,7 @@ const NAMES: ReadonlyArray<keyof Binding> = [
   'mapFd', 'mapAnonymous', 'shmOpen', 'shmUnlink', 'openFd', 'writeAll', 'spliceToPipe', 'readSome', 'flock', 'growPipe',
   'reopenFd', 'seek', 'allocate', 'probeAccess', 'forkSignalReader', 'waitChild', 'incrementLoop', 'addUntilStop',
   'futexWait', 'futexWake', 'futexWaitAsync', 'futexCancel', 'futexPending', 'forkRingWriter', 'ringFill', 'ringStop',
-  'RING_HEADER', 'RING_ERROR_OFFSET', 'RING_MAX_SLOTS', 'strerror', 'constants',
+  'RING_HEADER', 'RING_ERROR_OFFSET', 'RING_MAX_SLOTS', 'formatRecords', 'recordPlanLimits', 'strerror', 'constants',
 ];
 
 /**

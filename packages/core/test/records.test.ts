@@ -246,20 +246,20 @@ describe('formatRecords', () => {
   it('reads the zeros core puts where a shrunk file was, without a crash; check() reports the shrink', () => {
     const p = join(tmp.path, 'shrunk.db');
     const size = 16;
-    const count = (2 * pageSize) / size;
+    const count = (2 * pageSize()) / size;
     const b = Buffer.alloc(count * size);
     for (let i = 0; i < count; i++) b.writeUInt32LE(i + 1, i * size);
     writeFileSync(p, b);
     const m = openMapping(p);
-    truncateSync(p, pageSize);
+    truncateSync(p, pageSize());
     const plan = compileRecordPlan({ format: 'tsv', fields: [{ kind: 'u32', offset: 0, before: '' }], end: '\n' });
     const got = lines(plan, m.bytes, size, count).split('\n');
     expect(got[0]).toBe('1');
-    expect(got[pageSize / size - 1]).toBe(String(pageSize / size));
-    expect(got[pageSize / size]).toBe('0');
+    expect(got[pageSize() / size - 1]).toBe(String(pageSize() / size));
+    expect(got[pageSize() / size]).toBe('0');
     expect(got[count - 1]).toBe('0');
     expect(m.faults).toBeGreaterThan(0);
-    expect(() => m.check('being read')).toThrow(`${p}: file shrank to ${pageSize} bytes while being read`);
+    expect(() => m.check('being read')).toThrow(`${p}: file shrank to ${pageSize()} bytes while being read`);
     m.unmap();
   });
 
