@@ -1,18 +1,39 @@
 // Colour, animation and progress only where a person watches: a TTY, TERM not `dumb`,
 // NO_COLOR unset. Piped output stays plain.
-import { isatty } from 'node:tty';
+import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** isatty(3), from node:tty, which loads its streams and net: required only when asked. */
+function isatty(fd: number): boolean {
+  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
 
 /** A standard stream, or its descriptor number (1 stdout, 2 stderr). */
 export type OutputTarget = NodeJS.WriteStream | 1 | 2;
 
 /**
+ * True when descriptor `fd` is surely not a terminal: a pipe, a file, a socket, or a memory
+ * device such as /dev/null (character devices of major number 1), learned with one fstat(2).
+ * Anything else, or anything fstat cannot tell, is for isatty(3) to answer.
+ */
+function surelyNotTerminal(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    return !st.isCharacterDevice() || ((st.rdev >> 8) & 0xfff) === 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * True when `target` is a terminal a person watches (a TTY, TERM not `dumb`). Given as a
- * descriptor number, it is asked with isatty(3) first: making process.stdout or
- * process.stderr for a file or pipe costs milliseconds of start-up, which a run that never
- * writes to it should not pay.
+ * descriptor number, it is asked with fstat(2) and then isatty(3) first: making process.stdout
+ * or process.stderr for a file or pipe costs milliseconds of start-up, which a run that never
+ * writes to it should not pay, and so does loading Node's tty module (which loads its streams
+ * and net) for isatty() when one fstat already tells a pipe or a file.
  */
 export function isInteractive(target: OutputTarget = 1): boolean {
-  if (typeof target === 'number' && !isatty(target)) return false;
+  if (typeof target === 'number' && (surelyNotTerminal(target) || !isatty(target))) return false;
   const stream = target === 1 ? process.stdout : target === 2 ? process.stderr : target;
   return !!stream.isTTY && process.env.TERM !== 'dumb';
 }

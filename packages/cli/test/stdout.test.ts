@@ -40,3 +40,30 @@ await runCli('out-tool', (argv) => {
     expect(r.stderr).toBe('out-tool: write error: No space left on device\n'.repeat(2));
   });
 });
+
+describe('isInteractive without loading node:tty', () => {
+  const tmp = tempDir('mm-cli-tty-');
+  afterAll(() => tmp.cleanup());
+  const cli = new URL('../dist/index.js', import.meta.url).pathname;
+  const tool = join(tmp.path, 'tty-tool.mjs');
+  writeFileSync(
+    tool,
+    `import { writeSync } from 'node:fs';
+import { isInteractive, useColor } from ${JSON.stringify(cli)};
+const answers = [isInteractive(1), useColor(1), isInteractive(2)].join(' ');
+writeSync(2, answers + ' ' + (process.moduleLoadList.includes('NativeModule tty') ? 'tty loaded' : 'no tty') + '\\n');
+`,
+  );
+
+  it('stdout and stderr a pipe, a file or /dev/null: not interactive, told by fstat(2) alone', async () => {
+    const r = await runBash(`node ${tool} 2>&1 | cat; node ${tool} > ${tmp.path}/o 2>&1; cat ${tmp.path}/o; node ${tool} > /dev/null 2> ${tmp.path}/e; cat ${tmp.path}/e`);
+    expect(r.stdout.toString()).toBe('false false false no tty\n'.repeat(3));
+  });
+
+  it('a terminal is still asked: under script(1), stdout a pty is interactive', async (ctx) => {
+    const probe = await runBash('command -v script');
+    if (probe.code !== 0) return ctx.skip("'script' (util-linux) is not installed");
+    const r = await runBash(`TERM=xterm script -qec "node ${tool}" /dev/null < /dev/null`);
+    expect(r.stdout.toString().replace(/\r/g, '')).toContain('true');
+  });
+});

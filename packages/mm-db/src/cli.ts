@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // mm-db — command-line wiring only; the logic lives in the library modules beside this file.
 import { createRequire } from 'node:module';
-import { fstatSync } from 'node:fs';
 import { writeAll } from '@mm/core';
 import { createProgram, runCli, intArg, isInteractive, paint, UsageError, warn, type Command } from '@mm/cli';
 import { addRecord, countRecords, deleteRecords, demo, getRecords, importRecords, listRecords, resolveLayout, setRecord, type ListOptions, type OutputFormat } from './commands.js';
@@ -47,25 +46,10 @@ function filterOptions(cmd: Command): Command {
 
 type Flags = Omit<ListOptions, 'format'> & { json?: boolean; csv?: boolean; tsv?: boolean; table?: boolean };
 
-/**
- * True when descriptor `fd` is surely not a terminal: a pipe, a file, a socket, or a memory
- * device such as /dev/null (character devices of major number 1), learned with one fstat(2).
- * Asking isatty() first would load Node's tty module, a few milliseconds that a piped
- * `list` would pay on every run; a terminal, or anything fstat cannot tell, is still asked.
- */
-function surelyNotTerminal(fd: number): boolean {
-  try {
-    const st = fstatSync(fd);
-    return !st.isCharacterDevice() || ((st.rdev >> 8) & 0xfff) === 1;
-  } catch {
-    return false;
-  }
-}
-
 function listOptions(flags: Flags, fallback?: OutputFormat): ListOptions {
   const chosen = (['json', 'csv', 'tsv', 'table'] as const).filter((k) => flags[k]);
   if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
-  const format: OutputFormat = chosen[0] ?? fallback ?? (!surelyNotTerminal(1) && isInteractive(1) ? 'table' : 'tsv');
+  const format: OutputFormat = chosen[0] ?? fallback ?? (isInteractive(1) ? 'table' : 'tsv');
   return { ...flags, format, bold: (s) => paint(s, 'bold') };
 }
 
