@@ -46,10 +46,12 @@ export function prepare(code, file, bundleName) {
  * (`child_process` pulls in net, dgram and streams: 37 more internal modules) and are needed
  * only by some runs (commander requires child_process at load for external subcommands, which
  * no tool has; `tty` loads net and streams too, and mm-counter asks it only when it counts,
- * not for `--get`; `os` only names errnos and signals). In the bundle each becomes an object whose properties load the real
- * module on first use, so a run that never spawns, prompts or draws never pays for it.
+ * not for `--get`; `os` only names errnos and signals; `timers/promises` is mm-shm's sleep
+ * while it waits, which `ls` never does). In the bundle each becomes an object whose
+ * properties load the real module on first use, so a run that never spawns, prompts, draws
+ * or waits never pays for it.
  */
-export const lazyBuiltins = ['child_process', 'readline', 'tty', 'os'];
+export const lazyBuiltins = ['child_process', 'readline', 'tty', 'os', 'timers/promises'];
 
 /** The source of the stand-in for built-in module `name`: property getters over the real one. */
 export function lazyBuiltinSource(name) {
