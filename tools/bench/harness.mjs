@@ -54,7 +54,8 @@ function hasCommand(cmd) {
 
 export function createBench({ useHyperfine = hasCommand('hyperfine') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mm-bench-'));
-  const binDir = writeLaunchers(join(dir, '.bin'));
+  // The tools as an installed one runs: each committed bin (sh lines, code cache, bundle).
+  const binDir = writeLaunchers(join(dir, '.bin'), { bundled: true });
   const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, NO_COLOR: '1' };
   // Node 20 reads and parses NODE_EXTRA_CA_CERTS' certificates before any JavaScript (it doubled
   // `node -e 0` on the bench machine). The tools' bins keep it from Node; the peers (`node -e 0`,
