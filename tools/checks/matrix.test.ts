@@ -40,7 +40,7 @@ const smoke = (shmName: string, file: string) => `
   mm.shmUnlink(${JSON.stringify(shmName)});
   const a = mm.mapAnonymous(8);
   out.loop = mm.incrementLoop(a, { atomic: true, count: 1000 });
-  out.probe = (await mm.probeAccess(mm.openMapping(${JSON.stringify(file)}, { guard: true }), { op: 'read', offset: mm.pageSize })).signal;
+  out.probe = (await mm.probeAccess(mm.openMapping(${JSON.stringify(file)}, { guard: true }), { op: 'read', offset: mm.pageSize() })).signal;
   const pid = mm.forkSignalReader(mm.mapAnonymous(64), { outFd: 1 });
   process.kill(pid, 'SIGTERM');
   out.child = (await mm.waitChild(pid)).signal;

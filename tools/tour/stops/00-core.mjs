@@ -7,7 +7,7 @@ export default async function (t) {
   t.run(`node --input-type=module -e "
     const mm = await import('@mm/core');
     const m = mm.openMapping('poem.txt', { access: 'rw' });
-    console.log('mapped', m.length, 'bytes, page size', mm.pageSize);
+    console.log('mapped', m.length, 'bytes, page size', mm.pageSize());
     m.bytes.write('I JUST', 0);
     m.unmap();
     console.log('after unmap the view has', m.bytes.length, 'bytes');
