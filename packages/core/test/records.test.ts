@@ -2,23 +2,11 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileRecordPlan, decodeBytes, encodeBytes, formatRecords, openMapping, pageSize, type RecordFieldKind, type RecordLineFormat, type RecordPlan } from '../src/index.js';
-import { tempDir, errorCode } from '@mm/testkit';
+import { seededRandom, tempDir, errorCode } from '@mm/testkit';
 
 const tmp = tempDir('mm-records-');
 afterAll(() => tmp.cleanup());
 
-/** Seeded xorshift32, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Every line `plan` writes for records [0, count) of `bytes`, through one big buffer. */
 function lines(plan: RecordPlan, bytes: Uint8Array, recordSize: number, count = bytes.length / recordSize): string {
@@ -143,7 +131,7 @@ describe('formatRecords', () => {
   });
 
   it('writes every 64-bit integer with all its digits', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const n = 5000;
     const b = Buffer.alloc(16 * n);
     for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256);
@@ -161,7 +149,7 @@ describe('formatRecords', () => {
       ['u8', 1, (b, o) => b.readUInt8(o)], ['i8', 1, (b, o) => b.readInt8(o)], ['u16', 2, (b, o) => b.readUInt16LE(o)], ['i16', 2, (b, o) => b.readInt16LE(o)],
       ['u32', 4, (b, o) => b.readUInt32LE(o)], ['i32', 4, (b, o) => b.readInt32LE(o)],
     ];
-    const r = rng(2);
+    const r = seededRandom(2);
     for (const [kind, size, read] of kinds) {
       const b = Buffer.alloc(size * 3000);
       for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256);
@@ -175,7 +163,7 @@ describe('formatRecords', () => {
   });
 
   it('writes floats as JavaScript does, over random bit patterns, subnormals, powers of two, NaNs and infinities', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     const n = 60000;
     const b = Buffer.alloc(12 * n);
     const dv = new DataView(b.buffer, b.byteOffset, b.length);
@@ -213,7 +201,7 @@ describe('formatRecords', () => {
   });
 
   it('writes text as JSON.stringify, the TSV escapes and CSV quoting write it, over random bytes and tricky pieces', () => {
-    const r = rng(4);
+    const r = seededRandom(4);
     const pieces = [
       'a', 'Zoë', ' ', '"', ',', '\\', '\t', '\n', '\r', '\x0b', '\x0c', '\x08', '\x01', '\x7f', '\u00a0', '\u1680', '\u2000', '\u200a', '\u200b',
       '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff', '\u0085', '\u180e', '😀', '✓',

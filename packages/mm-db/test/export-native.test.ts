@@ -8,24 +8,12 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@mm/testkit';
+import { seededRandom, tempDir } from '@mm/testkit';
 import { KINDS, layoutSchema, openDatabase, RecordWriter, type FieldLayout, type FieldSpec, type Kind, type LineFormat } from '../src/index.js';
 
 const tmp = tempDir('mm-db-native-');
 afterAll(() => tmp.cleanup());
 
-/** A small seeded generator (xorshift32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 // Pieces of text, as bytes, that each take a different path through the formatters.
 const utf8 = (s: string) => [...Buffer.from(s, 'utf8')];
@@ -126,7 +114,7 @@ describe('the native pass writes what the JavaScript loop writes', () => {
   it('over random schemas and records, in every format, with and without the index, all fields and a subset, any buffer size', () => {
     let compared = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const r = rng(seed * 7919);
+      const r = seededRandom(seed * 7919);
       const spec = randomSchema(r);
       const layout = layoutSchema({ name: 'r', ...spec });
       const count = 1 + Math.floor(r() * 150);

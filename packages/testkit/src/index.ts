@@ -192,3 +192,19 @@ export async function spawnMapper(target: string, access: 'r' | 'rw', sharing: '
   });
   return child;
 }
+
+/**
+ * A seeded xorshift32 generator of numbers in [0, 1), so a randomized test that fails names a
+ * seed that replays it.
+ */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}

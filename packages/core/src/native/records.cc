@@ -408,6 +408,23 @@ const PlainTable kPlain;
 
 const char kHex[] = "0123456789abcdef";
 
+// Copies the valid UTF-8 sequence at s[*i] (2–4 bytes) as it is, or writes the byte there,
+// which no sequence holds, as `prefix` and two lowercase hex digits; moves *i past what it took.
+uint8_t* PutSequenceOrRaw(uint8_t* p, const uint8_t* s, size_t* i, size_t n, const char* prefix, size_t prefixLength) {
+  uint32_t cp;
+  const int len = SequenceLength(s, *i, n, &cp);
+  if (len) {
+    p = PutText(p, reinterpret_cast<const char*>(s + *i), len);
+    *i += len;
+    return p;
+  }
+  const uint8_t c = s[(*i)++];
+  p = PutText(p, prefix, prefixLength);
+  *p++ = kHex[c >> 4];
+  *p++ = kHex[c & 15];
+  return p;
+}
+
 uint8_t* PutJsonText(uint8_t* p, const uint8_t* s, size_t n) {
   *p++ = '"';
   for (size_t i = 0; i < n;) {
@@ -433,17 +450,7 @@ uint8_t* PutJsonText(uint8_t* p, const uint8_t* s, size_t n) {
       }
       continue;
     }
-    uint32_t cp;
-    const int len = SequenceLength(s, i, n, &cp);
-    if (len) {
-      p = PutText(p, reinterpret_cast<const char*>(s + i), len);
-      i += len;
-    } else {
-      p = PutText(p, "\\udc", 4);
-      *p++ = kHex[c >> 4];
-      *p++ = kHex[c & 15];
-      i++;
-    }
+    p = PutSequenceOrRaw(p, s, &i, n, "\\udc", 4);
   }
   *p++ = '"';
   return p;
@@ -463,17 +470,7 @@ uint8_t* PutTsvText(uint8_t* p, const uint8_t* s, size_t n) {
       }
       continue;
     }
-    uint32_t cp;
-    const int len = SequenceLength(s, i, n, &cp);
-    if (len) {
-      p = PutText(p, reinterpret_cast<const char*>(s + i), len);
-      i += len;
-    } else {
-      p = PutText(p, "\\x", 2);
-      *p++ = kHex[c >> 4];
-      *p++ = kHex[c & 15];
-      i++;
-    }
+    p = PutSequenceOrRaw(p, s, &i, n, "\\x", 2);
   }
   return p;
 }
