@@ -6,24 +6,25 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { binding, bindingNames } from '../src/native.js';
 import { RING_HEADER, RING_MAX_SLOTS } from '../src/index.js';
+import { childEnv } from '@mm/testkit';
 
 const dist = new URL('../dist/index.js', import.meta.url).href;
 
 /** Runs `code` in a fresh Node after importing core's build as `core`; returns its stdout. */
 function inFreshNode(code: string): string {
   const script = `const core = await import(${JSON.stringify(dist)});\nconst mapped = () => require('node:fs').readFileSync('/proc/self/maps', 'utf8').includes('mm+core.node');\n${code}`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${script}`], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);\n${script}`], { encoding: 'utf8', env: childEnv() });
   expect([r.status, r.stderr]).toEqual([0, '']);
   return r.stdout;
 }
 
 describe('the addon, loaded on first use', () => {
   it('importing core maps no addon; the first native call or constant loads it', () => {
-    expect(inFreshNode("console.log(mapped(), core.RING_HEADER > 0, core.MmError.name, mapped(), core.pageSize() > 0, mapped());").trim()).toBe('false true MmError false true true');
+    expect(inFreshNode("console.log([mapped(), core.RING_HEADER > 0, core.MmError.name, mapped(), core.pageSize() > 0, mapped()].join(' '));").trim()).toBe('false true MmError false true true');
   });
 
   it('a tool-style run that only lists /dev/shm and reads /proc maps no addon', () => {
-    expect(inFreshNode("core.shmList(); core.readMaps(process.pid); console.log(mapped());").trim()).toBe('false');
+    expect(inFreshNode("core.shmList(); core.readMaps(process.pid); console.log(String(mapped()));").trim()).toBe('false');
   });
 
   it("names every call and constant the addon exports (its class of handles aside), and the ring's layout is the addon's", () => {
