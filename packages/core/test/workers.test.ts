@@ -55,4 +55,39 @@ describe('worker threads', () => {
       'main after gc 7 500 0',
     ]);
   });
+
+  it('the native record formatter, first loaded inside a worker, formats a mapped file as the main thread does, also after the worker exits', async () => {
+    const p = join(tmp.path, 'records.bin');
+    const rec = Buffer.alloc(8 * 3);
+    [[1, -5], [4294967295, 2147483647], [42, -2147483648]].forEach(([id, v], i) => {
+      rec.writeUInt32LE(id, 8 * i);
+      rec.writeInt32LE(v, 8 * i + 4);
+    });
+    writeFileSync(p, rec);
+    const format = `(mm, file) => {
+      const plan = mm.compileRecordPlan({ format: 'json', fields: [{ kind: 'u32', offset: 0, before: '{"id":' }, { kind: 'i32', offset: 4, before: ',"v":' }], end: '}\\n' });
+      const m = mm.openMapping(file, { access: 'r' });
+      const out = Buffer.alloc(4096);
+      const r = mm.formatRecords(plan, m.bytes, 0, 3, 8, out, 0);
+      m.unmap();
+      return out.subarray(0, r.outPos).toString();
+    }`;
+    const worker = `
+      import { parentPort, workerData } from 'node:worker_threads';
+      const mm = await import(workerData.core);
+      parentPort.postMessage((${format})(mm, workerData.file));
+    `;
+    const script = `
+      const { Worker } = await import('node:worker_threads');
+      const w = new Worker(${JSON.stringify(worker)}, { eval: true, workerData: { core: ${JSON.stringify(core)}, file: ${JSON.stringify(p)} } });
+      const fromWorker = await new Promise((r) => w.once('message', r));
+      await new Promise((r) => w.once('exit', r));
+      const mm = await import(${JSON.stringify(core)});
+      process.stdout.write(fromWorker + '--\\n' + (${format})(mm, ${JSON.stringify(p)}));
+    `;
+    const r = await runCommand(process.execPath, ['--input-type=module', '-e', script]);
+    expect([r.code, r.signal, r.stderr]).toEqual([0, null, '']);
+    const lines = '{"id":1,"v":-5}\n{"id":4294967295,"v":2147483647}\n{"id":42,"v":-2147483648}\n';
+    expect(r.stdout.toString()).toBe(`${lines}--\n${lines}`);
+  });
 });
