@@ -5,7 +5,7 @@
 // stand-in bundle that prints its environment.
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childEnv, tempDir } from '@mm/testkit';
 // @ts-expect-error -- a plain ES module of the build tools, without types
@@ -47,5 +47,14 @@ describe('the bin and NODE_EXTRA_CA_CERTS', () => {
   it('an empty value is kept as it was, and an unset one stays unset', () => {
     expect(run({ NODE_EXTRA_CA_CERTS: '' }).NODE_EXTRA_CA_CERTS).toBe('');
     expect('NODE_EXTRA_CA_CERTS' in run({ NODE_EXTRA_CA_CERTS: undefined })).toBe(false);
+  });
+});
+
+describe('the committed bins', () => {
+  // Seven tools, seven copies of one template (each package is installed alone, so each
+  // carries its own): none may drift from what `node tools/bundle/bin-shim.mjs` writes.
+  const packages = new URL('../../packages', import.meta.url).pathname;
+  it.each(readdirSync(packages).filter((d) => d.startsWith('mm-')))('%s is the template, written for it', (tool) => {
+    expect(readFileSync(join(packages, tool, 'bin', `${tool}.cjs`), 'utf8')).toBe((binShim as (name: string) => string)(tool));
   });
 });

@@ -67,7 +67,8 @@ export async function runExperiment(name: string, o: ExperimentOptions = {}): Pr
     return completed();
   } finally {
     if (mapping) {
-      explain(`munmap(${hex(mapping.address - BigInt((o.offset ?? 0) % pageSize()))}, ${((o.offset ?? 0) % pageSize()) + mapping.length})`);
+      const delta = (o.offset ?? 0) % pageSize();
+      explain(`munmap(${hex(mapping.address - BigInt(delta))}, ${delta + mapping.length})`);
       mapping.unmap();
     }
     if (input.owned) {
@@ -129,24 +130,25 @@ function contextOf(setup: Setup, m: Mapping, mapLength: number): ExperimentConte
   const size = input.stat.size;
   const offset = o.offset ?? 0;
   const rest = size - offset;
-  const delta = offset % pageSize();
-  const span = Math.ceil((delta + mapLength) / pageSize()) * pageSize();
+  const page = pageSize();
+  const delta = offset % page;
+  const span = Math.ceil((delta + mapLength) / page) * page;
   const base = m.address - BigInt(delta);
   const geometry: Geometry = {
     size,
     offset,
     mapLength,
     fileEnd: rest,
-    filePagesEnd: Math.ceil(size / pageSize()) * pageSize() - offset,
+    filePagesEnd: Math.ceil(size / page) * page - offset,
     mappedEnd: span - delta,
     guard: !!o.guard,
     address: m.address,
   };
   explain(
     `mmap(NULL, ${delta + mapLength}, ${PROT_TEXT[prot]}, ${sharing === 'shared' ? 'MAP_SHARED' : 'MAP_PRIVATE'}, ${fd}, ${offset - delta}) = ${hex(base)}` +
-      ` (${span / pageSize()} page${span === pageSize() ? '' : 's'} of ${pageSize()} bytes${delta ? `; the file offset ${offset} is byte ${delta} of the first page` : ''})`,
+      ` (${span / page} page${span === page ? '' : 's'} of ${page} bytes${delta ? `; the file offset ${offset} is byte ${delta} of the first page` : ''})`,
   );
-  if (o.guard) explain(`guard: ${hex(base + BigInt(span))}..${hex(base + BigInt(span + pageSize()))} is reserved PROT_NONE, so running off the mapped pages faults for certain`);
+  if (o.guard) explain(`guard: ${hex(base + BigInt(span))}..${hex(base + BigInt(span + page))} is reserved PROT_NONE, so running off the mapped pages faults for certain`);
   return {
     file: input.name,
     fd,
