@@ -29,15 +29,17 @@ export function systemError(errno: number, syscall: string, path?: string): Syst
   return e;
 }
 
-import { constants as osConstants } from 'node:os';
-// Made on first use: most runs name no error, and a tool's start-up should not pay for it.
+import { createRequire } from 'node:module';
+// Made on first use: most runs name no error, and a tool's start-up should not pay for it —
+// nor for node:os, which is not in Node's start-up snapshot (required here, not imported).
 let names: Map<number, string> | undefined;
 
 /** The errno name for a number, e.g. 2 → `ENOENT`. */
 export function errnoName(errno: number): string {
   if (!names) {
     names = new Map();
-    for (const [name, value] of Object.entries(osConstants.errno)) if (!names.has(value)) names.set(value, name);
+    const { errno: numbers } = (createRequire(import.meta.url)('node:os') as typeof import('node:os')).constants;
+    for (const [name, value] of Object.entries(numbers)) if (!names.has(value)) names.set(value, name);
   }
   return names.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
 }

@@ -1,12 +1,14 @@
-import { constants as osConstants } from 'node:os';
+import { createRequire } from 'node:module';
 import { binding } from './native.js';
 import { MmError } from './errors.js';
 import type { Mapping } from './map.js';
 import { checkFd, checkPid } from './checks.js';
 
+/** Node's signal numbers, from node:os on first use (not loaded at every tool's start). */
+const osSignals = (): typeof import('node:os').constants.signals => (createRequire(import.meta.url)('node:os') as typeof import('node:os')).constants.signals;
 let signalNameMap: Map<number, string> | undefined;
 /** Signal numbers to names, made on first use (not at every tool's start). */
-const signalNames = (): Map<number, string> => (signalNameMap ??= new Map(Object.entries(osConstants.signals).map(([k, v]) => [v, k])));
+const signalNames = (): Map<number, string> => (signalNameMap ??= new Map(Object.entries(osSignals()).map(([k, v]) => [v, k])));
 
 /** Name of a signal number (`11` → `SIGSEGV`). */
 export function signalName(signo: number): string {
@@ -33,8 +35,9 @@ export function signalNumber(name: string | number): number {
       const n = rt[1] === 'MIN' && rt[2] !== '-' ? SIGRTMIN + k : rt[1] === 'MAX' && rt[2] !== '+' ? SIGRTMAX - k : -1;
       if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
     }
-    const key = (up.startsWith('SIG') ? up : 'SIG' + up) as keyof typeof osConstants.signals;
-    const n = osConstants.signals[key];
+    const signals = osSignals();
+    const key = (up.startsWith('SIG') ? up : 'SIG' + up) as keyof typeof signals;
+    const n = signals[key];
     if (typeof n === 'number') return n;
   }
   throw new MmError('ERR_INVALID_ARG_VALUE', `unknown signal: ${name}`);

@@ -77,26 +77,34 @@ const NAMES: ReadonlyArray<keyof Binding> = [
 /**
  * The raw addon, loaded (one `dlopen`, about 0.35 ms) by the first use of any of its names: a
  * run that never maps, opens shared memory or makes a native call — `--version`, `--help`,
- * reading /proc — never loads it. Each name is a getter until then and a plain property after.
+ * reading /proc — never loads it. Until then the object's prototype answers any name by
+ * loading the addon and putting the addon's own (frozen) exports in its place, so every later
+ * lookup goes straight there. No per-name work at load or at first use: defining a getter per
+ * name and redefining each as a value once loaded cost 0.3 ms of a Node 20 start.
  * Internal: tools use the typed API exported from the package root.
  */
-export const binding = {} as Binding;
-let loaded = false;
-function load(): void {
-  if (loaded) return;
-  const addon = (require('node-gyp-build') as (root: string) => Record<string, unknown>)(packageRoot);
-  for (const name of new Set([...NAMES, ...Object.keys(addon)])) Object.defineProperty(binding, name, { value: addon[name], enumerable: true, writable: false, configurable: false });
-  loaded = true;
-}
-for (const name of NAMES) {
-  Object.defineProperty(binding, name, {
-    enumerable: true,
-    configurable: true,
-    get(): unknown {
-      load();
-      return (binding as unknown as Record<string, unknown>)[name];
+export const binding = Object.create(
+  new Proxy(
+    {},
+    {
+      get(_target, name): unknown {
+        if (typeof name !== 'string') return undefined;
+        const addon = load();
+        return addon[name];
+      },
+      has(_target, name): boolean {
+        return name in load();
+      },
     },
-  });
+  ),
+) as Binding;
+let addon: Record<string, unknown> | undefined;
+function load(): Record<string, unknown> {
+  if (addon) return addon;
+  const loaded = (require('node-gyp-build') as (root: string) => Record<string, unknown>)(packageRoot);
+  Object.setPrototypeOf(binding, Object.freeze(loaded));
+  Object.freeze(binding);
+  return (addon = loaded);
 }
 
 /** The names {@link binding} loads the addon for (for the test that checks them against it). */

@@ -23,6 +23,21 @@ describe('the addon, loaded on first use', () => {
     expect(inFreshNode("console.log([mapped(), core.RING_HEADER > 0, core.MmError.name, mapped(), core.pageSize() > 0, mapped()].join(' '));").trim()).toBe('false true MmError false true true');
   });
 
+  it('importing core loads no node:os either (not in Node 20\'s start-up snapshot); naming an errno does', () => {
+    const loaded = "process.moduleLoadList.includes('NativeModule os')";
+    expect(inFreshNode(`console.log([${loaded}, core.errnoName(2), ${loaded}].join(' '));`).trim()).toBe('false ENOENT true');
+  });
+
+  it('once loaded, every name answers from the addon itself, and none can be replaced', () => {
+    const out = inFreshNode(
+      "const { binding, bindingNames } = await import(" + JSON.stringify(new URL('../dist/native.js', import.meta.url).href) + ");\n" +
+        "const missing = bindingNames.filter((n) => binding[n] === undefined);\n" +
+        "let replaced = 'no'; try { binding.mapFd = null; replaced = String(binding.mapFd === null); } catch { replaced = 'refused'; }\n" +
+        "console.log([missing.length, typeof binding.writeAll, 'mapFd' in binding, Object.isFrozen(binding), replaced].join(' '));",
+    );
+    expect(out.trim()).toBe('0 function true true refused');
+  });
+
   it('a tool-style run that only lists /dev/shm and reads /proc maps no addon', () => {
     expect(inFreshNode("core.shmList(); core.readMaps(process.pid); console.log(String(mapped()));").trim()).toBe('false');
   });
