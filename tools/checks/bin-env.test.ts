@@ -58,3 +58,36 @@ describe('the committed bins', () => {
     expect(readFileSync(join(packages, tool, 'bin', `${tool}.cjs`), 'utf8')).toBe((binShim as (name: string) => string)(tool));
   });
 });
+
+describe('the bin leaving when the tool is done', () => {
+  // A stand-in tool that sets its exit status, writes after a timer, and — when asked — keeps
+  // a 'beforeExit' listener of its own that schedules more work: the bin's quick exit must not
+  // cut that work short, nor lose the status or the 'exit' listeners' output.
+  const tool = join(tmp.path, 'exit-pkg');
+  mkdirSync(join(tool, 'bin'), { recursive: true });
+  mkdirSync(join(tool, 'dist'));
+  const exitBin = join(tool, 'bin', 'mm-exit.cjs');
+  writeFileSync(exitBin, (binShim as (name: string) => string)('mm-exit'));
+  chmodSync(exitBin, 0o755);
+  writeFileSync(
+    join(tool, 'dist', 'mm-exit.cjs'),
+    [
+      "process.exitCode = 3;",
+      "process.on('exit', (code) => process.stdout.write(`exit ${code}\\n`));",
+      "setTimeout(() => process.stdout.write('timer\\n'), 20);",
+      "if (process.argv[2] === 'more') {",
+      "  let rounds = 0;",
+      "  process.on('beforeExit', () => { if (rounds++ < 2) setTimeout(() => process.stdout.write(`more ${rounds}\\n`), 5); });",
+      "}",
+      '',
+    ].join('\n'),
+  );
+
+  it.each([
+    ['', 'timer\nexit 3\n'],
+    ['more', 'timer\nmore 1\nmore 2\nexit 3\n'],
+  ])('%s: the status, the timers and the exit listeners all as without it', (arg, out) => {
+    const r = spawnSync(exitBin, arg ? [arg] : [], { env: childEnv({ NODE_OPTIONS: undefined }), encoding: 'utf8', timeout: 20_000 });
+    expect([r.status, r.signal, r.stderr, r.stdout]).toEqual([3, null, '', out]);
+  });
+});

@@ -14,6 +14,12 @@ if (env.MM_EXTRA_CA_CERTS !== undefined) {
   env.NODE_EXTRA_CA_CERTS = env.MM_EXTRA_CA_CERTS;
   delete env.MM_EXTRA_CA_CERTS;
 }
+// When the tool is done (nothing left for the event loop), leave through process.exit(): the
+// 'exit' listeners run as ever, but Node skips tearing down the heap and the environment
+// (0.25 ms of a 20 ms start). Only when no other 'beforeExit' listener may still add work.
+process.on('beforeExit', () => {
+  if (process.listenerCount('beforeExit') === 1) process.exit();
+});
 let run;
 try {
   run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-maps.cjs'));
