@@ -3,7 +3,7 @@
 // Node program: `mm-cat ONE-BYTE-FILE`, `mm-counter FILE --get`, `mm-maps --version`,
 // `mm-shm ls`. Goal: ratio ≤ 1.2. Then the racy 10^9 mm-counter against the C program
 // (tools/bench/mm-counter/counter.c), goal ≤ 1.2: the loop is native, the rest is start-up.
-// Paired runs: the two commands alternate (A B, B A, …) so a busy neighbour slows both alike;
+// Paired runs (100 pairs a row): the two commands alternate (A B, B A, …) so a busy neighbour slows both alike;
 // medians of wall time, and the ratio of the medians. Also under Node 22/24/26 when the matrix
 // check has installed them (tools/matrix). The warm-up runs fill the bins' code cache.
 import { spawnSync } from 'node:child_process';
@@ -54,7 +54,7 @@ export default async function (bench) {
       ['mm-maps --version', [bin['mm-maps'], '--version']],
       ['mm-shm ls', [bin['mm-shm'], 'ls']],
     ])) {
-      const m = paired(argv, [exe, '-e', '0'], { runs: 60, warmup: 3, cwd: bench.dir, env });
+      const m = paired(argv, [exe, '-e', '0'], { runs: 100, warmup: 3, cwd: bench.dir, env });
       console.log(`  ${what}: median ${m.a.toFixed(1)} ms vs node -e 0 ${m.b.toFixed(1)} ms, ratio ${m.ratio.toFixed(2)} (goal ≤ 1.2, n=${m.runs} pairs)`);
       bench.results.push({ title: `start-up ${label}: ${what} vs node -e 0`, a: { label: what.split(' (')[0], median: m.a, cmd: argv.map((x) => x.replace(/.*\/bin\//, 'PREFIX/bin/')).join(' ') }, b: { label: 'node -e 0', median: m.b, cmd: 'node -e 0' }, ratio: m.ratio, goal: 1.2, unit: 'ms' });
     }
