@@ -9,16 +9,22 @@ import { fileURLToPath } from 'node:url';
  * links it into node_modules/.bin; it keeps V8's compiled code of the bundle between runs
  * (so later starts skip most of parsing and compiling it), then runs the bundle.
  *
- * On every Node version the bin compiles the bundle itself with \`vm.Script\` and V8's code
- * cache kept in \`mm-code-cache-UID\` under the temporary directory, a directory only this user
- * may write (0700, owned by the user, not a symbolic link: otherwise no cache is read or
- * written, as another user could plant code there). A cache made by another Node version or
- * for another build of the bundle has another file name; one V8 rejects is made again. The
- * cache is written at exit, once, by the run that found none, so it holds every function that
- * run compiled: Node's own compile cache (22.1+) is made right after the compile and holds
- * only what V8 compiled eagerly, so commander's methods and the command's code were compiled
- * again at every start (1.5–3.5 ms more per run on Node 22, 24 and 26). Any failure to use it
- * only costs the compile: the bundle is then loaded with \`require\`.
+ * On every Node version the bin compiles the bundle itself with `vm.Script` and a V8 code
+ * cache of its own, written at exit, once, by the run that found none, so it holds every
+ * function that run compiled (Node's own compile cache, 22.1+, is made right after the
+ * compile and holds only what V8 compiled eagerly: commander's methods and the command's code
+ * were compiled again at every start, 1.5–3.5 ms more per run on Node 22, 24 and 26). The
+ * cache is named after the Node version, the architecture and the bundle's build (the hash
+ * `package-tool.mjs` writes on the bundle's second line), and kept:
+ *  - beside the bundle, in `dist/.TOOL-VERSION-ARCH-BUILD.cache`, when the package may be
+ *    written: whoever can write there can change the bundle itself, so the cache is trusted as
+ *    the bundle is, and a run that finds it asks nothing else of the file system;
+ *  - else in `mm-code-cache-UID` under the temporary directory, only if that is a directory
+ *    only this user may write (0700, owned by the user, not a symbolic link), as another user
+ *    could plant code there.
+ * A cache made for another Node version or another build has another name; one V8 rejects is
+ * made again. Any failure to use it only costs the compile: the bundle is then loaded with
+ * `require`.
  *
  * It is a file that sh and Node.js both read. Run as a command, /bin/sh runs its first lines:
  * they note which of stdin and stdout were closed (`mm-cat f >&-`) in MM_CLOSED_STDIO and
@@ -58,7 +64,7 @@ process.on('beforeExit', () => {
 });
 let run;
 try {
-  run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', '${name}.cjs'));
+  run = withCodeCache(\`\${__dirname.slice(0, __dirname.lastIndexOf('/'))}/dist/${name}.cjs\`);
 } catch {}
 try {
   if (run) run();
@@ -73,34 +79,55 @@ try {
 /** Compiles the bundle with V8's code cache; returns the function that runs it. */
 function withCodeCache(file) {
   const fs = require('node:fs');
-  const path = require('node:path');
+  const text = fs.readFileSync(file, 'utf8');
+  // The bundle's build: its second line, \`// mm-build HASH\`; a bundle made otherwise is
+  // known by its size, time and inode.
+  const line2 = text.indexOf('\\n') + 1;
+  const build = text.startsWith('// mm-build ', line2)
+    ? text.slice(line2 + 12, text.indexOf('\\n', line2))
+    : (({ size, mtimeMs, ino }) => \`\${size}-\${Math.floor(mtimeMs)}-\${ino}\`)(fs.statSync(file));
+  const name = \`${name}-\${process.version}-\${process.arch}-\${build}\`;
+  const beside = \`\${file.slice(0, file.lastIndexOf('/'))}/.\${name}.cache\`;
   const uid = process.getuid();
   // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
   let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
   if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
-  const dir = path.join(tmp, \`mm-code-cache-\${uid}\`);
+  const dir = \`\${tmp}/mm-code-cache-\${uid}\`;
   const ours = () => {
     const st = fs.lstatSync(dir);
     return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
   };
-  const st = fs.statSync(file);
-  const key = path.join(dir, \`${name}-\${process.version}-\${process.arch}-\${st.size}-\${Math.floor(st.mtimeMs)}-\${st.ino}\`);
   let cachedData;
   try {
-    if (ours()) cachedData = fs.readFileSync(key);
-  } catch {}
+    cachedData = fs.readFileSync(beside);
+  } catch {
+    try {
+      if (ours()) cachedData = fs.readFileSync(\`\${dir}/\${name}\`);
+    } catch {}
+  }
   // The wrapper require() puts around a CommonJS file.
-  const source = \`(function (exports, require, module, __filename, __dirname) { \${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\\n});\`;
+  const source = \`(function (exports, require, module, __filename, __dirname) { \${text.replace(/^#!.*/, '')}\\n});\`;
   const script = new (require('node:vm').Script)(source, { filename: file, cachedData });
   const fn = script.runInThisContext();
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
+      const save = (path) => {
+        const part = \`\${path}.\${process.pid}\`;
+        try {
+          fs.writeFileSync(part, script.createCachedData(), { mode: 0o644 });
+          fs.renameSync(part, path);
+          return true;
+        } catch {
+          try {
+            fs.unlinkSync(part);
+          } catch {}
+          return false;
+        }
+      };
+      if (save(beside)) return;
       try {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (!ours()) return;
-        const part = \`\${key}.\${process.pid}\`;
-        fs.writeFileSync(part, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(part, key);
+        if (ours()) save(\`\${dir}/\${name}\`);
       } catch {}
     });
   }
@@ -108,7 +135,7 @@ function withCodeCache(file) {
   // bin's own require() serves it as well as one made for dist/ would.
   return () => {
     const mod = { id: file, filename: file, exports: {}, loaded: false };
-    fn.call(mod.exports, mod.exports, require, mod, file, path.dirname(file));
+    fn.call(mod.exports, mod.exports, require, mod, file, file.slice(0, file.lastIndexOf('/')));
   };
 }
 `;

@@ -7,7 +7,8 @@
 // Why CommonJS: an ES module entry starts Node's ESM loader, which cost more than the rest of
 // the start-up on the measuring machine (docs/performance.md). Why esbuild: rolldown made a
 // bundle that started as fast (paired runs, within noise), esbuild needs less configuration.
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -134,5 +135,22 @@ export async function bundle(pkgDir) {
       },
     }],
   });
+  markBuild(outfile);
   return outfile;
+}
+
+/**
+ * Writes the bundle's build on its second line, `// mm-build HASH` (a hash of its contents),
+ * which names the bins' V8 code cache for it, and removes the caches of earlier builds kept
+ * beside it (see bin-shim.mjs).
+ */
+export function markBuild(outfile) {
+  const code = readFileSync(outfile, 'utf8');
+  if (!code.startsWith('#!')) throw new Error(`${outfile}: a tool's bundle starts with its #! line`);
+  const nl = code.indexOf('\n') + 1;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  writeFileSync(outfile, `${code.slice(0, nl)}// mm-build ${hash}\n${code.slice(nl)}`);
+  const dir = outfile.slice(0, outfile.lastIndexOf('/'));
+  const tool = outfile.slice(dir.length + 1).replace(/\.cjs$/, '');
+  for (const f of readdirSync(dir)) if (f.startsWith(`.${tool}-`) && f.endsWith('.cache')) rmSync(`${dir}/${f}`, { force: true });
 }

@@ -2,8 +2,8 @@
 // error a user can cause before reading (a missing or unreadable file, a directory, a thing
 // that is not a regular file where one is needed) is a SystemError named after the user's
 // operand (`poem.txt: Is a directory`), never after a descriptor.
-import { closeSync, fstatSync, readSync, constants as fsConstants, type Stats } from 'node:fs';
-import { fromNodeError, openFile, systemError } from '@mm/core';
+import { closeSync, readSync, constants as fsConstants } from 'node:fs';
+import { fileStat, fromNodeError, openFile, systemError, type FileStat } from '@mm/core';
 
 const EISDIR = 21;
 const ENODEV = 19;
@@ -26,14 +26,9 @@ export interface StatInputOptions {
  * fstat(2) of an open input, named `name` in errors; refuses a directory (EISDIR) and, with
  * `regularFile`, anything that is not a regular file (ENODEV).
  */
-export function statInput(fd: number, name: string, options: StatInputOptions = {}): Stats {
+export function statInput(fd: number, name: string, options: StatInputOptions = {}): FileStat {
   const syscall = options.syscall ?? 'read';
-  let st: Stats;
-  try {
-    st = fstatSync(fd);
-  } catch (e) {
-    throw fromNodeError(e, name);
-  }
+  const st = fileStat(fd, name);
   if (st.isDirectory()) throw systemError(EISDIR, syscall, name);
   if (options.regularFile !== undefined && !st.isFile()) {
     const e = systemError(ENODEV, syscall, name);
@@ -61,7 +56,7 @@ export interface Input {
   /** The open file descriptor (0 for standard input). */
   readonly fd: number;
   /** What fstat said when it was opened. */
-  readonly stat: Stats;
+  readonly stat: FileStat;
   /**
    * Bytes a regular file held when it was opened; null for inputs whose size cannot be known
    * without reading them (pipes, terminals, files in /proc that report size 0).

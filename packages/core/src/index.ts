@@ -10,6 +10,7 @@ export { SHM_DIR, SHM_NAME_MAX, validateShmName, shmOpen, shmUnlink, shmStat, sh
 export type { ShmOpenOptions, ShmHandle, ShmInfo, ShmMapOptions } from './shm.js';
 export { writeAll, spliceToPipe, readSome, openFile, flock, allocate, growPipe, seek, reopenFd } from './io.js';
 export { checkFd, checkPid, checkMode } from './checks.js';
+export { FileStat, fileStat, isPseudoFileSystem } from './stat.js';
 export type { LockKind } from './io.js';
 export { probeAccess, forkSignalReader, writeSignalPayload, waitChild, signalName, signalNumber } from './fork.js';
 export type { ChildExit, ProbeResult, ProbeOptions, SignalReaderOptions, PayloadLayout } from './fork.js';

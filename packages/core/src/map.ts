@@ -1,6 +1,7 @@
-import { fstatSync, closeSync, ftruncateSync, openSync, constants as fsConstants, type Stats } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, constants as fsConstants } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { binding, type NativeMapHandle } from './native.js';
+import { fileStat, type FileStat } from './stat.js';
 import { MmError, fromNodeError, systemError, type SystemError } from './errors.js';
 import { checkFd, checkMode } from './checks.js';
 
@@ -337,13 +338,8 @@ function describe(fd: number, path: string | undefined): string {
 }
 
 /** fstat of a file about to be mapped: EISDIR for a directory, ENODEV for anything but a regular file, named `name`. */
-function statMappable(fd: number, name: string): Stats {
-  let st: Stats;
-  try {
-    st = fstatSync(fd);
-  } catch (e) {
-    throw fromNodeError(e, name);
-  }
+function statMappable(fd: number, name: string): FileStat {
+  const st = fileStat(fd, name);
   if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'mmap', name);
   if (!st.isFile()) throw systemError(19 /* ENODEV */, 'mmap', name);
   return st;

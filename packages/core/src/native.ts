@@ -40,6 +40,7 @@ interface Binding {
   growPipe(fd: number, bytes: number): number;
   reopenFd(fd: number, path: string, flags: number): void;
   seek(fd: number, offset: number, whence: number, path?: string): number;
+  fstat(fd: number, out: Float64Array, path?: string): void;
   allocate(fd: number, offset: number, length: number, path?: string): void;
   probeAccess(handle: NativeMapHandle, offset: number, length: number, op: number, value: number): Promise<ChildStatus & { value: number | null }>;
   forkSignalReader(handle: NativeMapHandle, signal: number, outFd: number, reportFd: number, lengthOffset: number, dataOffset: number): number;
@@ -69,7 +70,7 @@ interface Binding {
  */
 const NAMES: ReadonlyArray<keyof Binding> = [
   'mapFd', 'mapAnonymous', 'shmOpen', 'shmUnlink', 'openFd', 'writeAll', 'spliceToPipe', 'readSome', 'flock', 'growPipe',
-  'reopenFd', 'seek', 'allocate', 'probeAccess', 'forkSignalReader', 'waitChild', 'incrementLoop', 'addUntilStop',
+  'reopenFd', 'seek', 'fstat', 'allocate', 'probeAccess', 'forkSignalReader', 'waitChild', 'incrementLoop', 'addUntilStop',
   'futexWait', 'futexWake', 'futexWaitAsync', 'futexCancel', 'futexPending', 'forkRingWriter', 'ringFill', 'ringStop',
   'RING_HEADER', 'RING_ERROR_OFFSET', 'RING_MAX_SLOTS', 'formatRecords', 'recordPlanLimits', 'strerror', 'constants',
 ];

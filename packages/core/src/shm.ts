@@ -1,6 +1,7 @@
-import { fstatSync, ftruncateSync, closeSync, readdirSync, lstatSync, readlinkSync, constants as fsConstants, type Stats } from 'node:fs';
+import { ftruncateSync, closeSync, readdirSync, lstatSync, readlinkSync, constants as fsConstants, type Stats } from 'node:fs';
 import { decodeBytes } from './text.js';
 import { binding } from './native.js';
+import { fileStat } from './stat.js';
 import { MmError, fromNodeError, isSystemError } from './errors.js';
 import { mapOpenFd, checkSize, checkAccess, checkSharing, type Access, type Mapping, type Sharing } from './map.js';
 import { checkMode } from './checks.js';
@@ -80,7 +81,7 @@ export function shmOpen(name: string, options: ShmOpenOptions = {}): ShmHandle {
   }
   try {
     if (options.size !== undefined) ftruncateSync(fd, options.size);
-    return { fd, name: bare, created, size: fstatSync(fd).size };
+    return { fd, name: bare, created, size: fileStat(fd, bare).size };
   } catch (e) {
     closeSync(fd);
     if (created) binding.shmUnlink('/' + bare);

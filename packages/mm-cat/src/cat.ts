@@ -3,9 +3,9 @@
 // be mapped (pipes, ttys, sockets, devices, procfs/sysfs files whose size is 0 or made up) is
 // streamed with read(2). JavaScript never reads a mapped byte here, so a file truncated under
 // us surfaces as a write error (EFAULT) instead of a SIGBUS that would kill the process.
-import { fstatSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { readlinkSync, readSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { forEachWindow, isSystemError, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
+import { FileStat, fileStat, forEachWindow, isPseudoFileSystem, isSystemError, readSome, seek, systemError, writeAll, type SystemError } from '@mm/core';
 import { closeInput, statInput } from '@mm/cli';
 import { inputError, openOperand } from './input.js';
 import { isOutputFile, OUTPUT_NAME, OutputError, writeOutput } from './output.js';
@@ -53,10 +53,18 @@ function buffer(size: number): Buffer {
 
 /**
  * True for files whose size or contents the kernel makes up on each read (procfs reports
- * `st_size` 0, sysfs 4096): they are read, never mapped. Judged from the path the
- * descriptor really refers to (`/proc/self/fd/N`), falling back to the given name.
+ * `st_size` 0, sysfs 4096): they are read, never mapped. Judged from the file system the
+ * descriptor's file lives on (fstatfs(2): proc, sysfs, debugfs and the like), or, if the
+ * kernel does not say, from the path it really refers to (`/proc/self/fd/N`).
  */
 export function isPseudoFile(fd: number, name: string): boolean {
+  let type = -1;
+  try {
+    type = fileStat(fd, name).fsType;
+  } catch {
+    // judge by the path
+  }
+  if (type !== -1) return isPseudoFileSystem(type);
   let real: string;
   try {
     real = readlinkSync(`/proc/self/fd/${fd}`);
@@ -71,10 +79,11 @@ export function isPseudoFile(fd: number, name: string): boolean {
  * outside procfs/sysfs; `streamed` for everything else (pipes, sockets, ttys, devices,
  * empty or pseudo files). Directories are refused with EISDIR.
  */
-export function choosePath(fd: number, name: string, st: Stats): CatPath {
+export function choosePath(fd: number, name: string, st: FileStat | Stats): CatPath {
   if (st.isDirectory()) throw systemError(21 /* EISDIR */, 'read', name);
-  if (st.isFile() && st.size > 0 && !isPseudoFile(fd, name)) return 'mapped';
-  return 'streamed';
+  if (!st.isFile() || st.size === 0) return 'streamed';
+  const pseudo = st instanceof FileStat && st.fsType !== -1 ? st.onPseudoFileSystem() : isPseudoFile(fd, name);
+  return pseudo ? 'streamed' : 'mapped';
 }
 
 /** One input being copied: where from, where to, and how. */
@@ -124,7 +133,7 @@ function stream(c: Copy, skip: number, limit: number, position?: number): number
 function shrankError(fd: number, name: string, cause: SystemError, at: number): SystemError {
   let now = -1;
   try {
-    now = fstatSync(fd).size;
+    now = fileStat(fd, name).size;
   } catch {
     // keep the plain reason
   }
@@ -139,7 +148,7 @@ function shrankError(fd: number, name: string, cause: SystemError, at: number): 
  * (the run may carry on with the next one) or an {@link OutputError} (it may not).
  */
 export function catFd(fd: number, name: string, options: CatOptions = {}): CatFileResult {
-  let st: Stats;
+  let st: FileStat;
   try {
     st = statInput(fd, name);
   } catch (e) {
@@ -159,7 +168,7 @@ export function catFile(name: string, options: CatOptions = {}): CatFileResult {
 }
 
 /** Copies an input that fstat said is `st`. */
-function copy(fd: number, name: string, st: Stats, options: CatOptions): CatFileResult {
+function copy(fd: number, name: string, st: FileStat | Stats, options: CatOptions): CatFileResult {
   const c: Copy = {
     fd,
     name,

@@ -1,7 +1,7 @@
 // The output side of mm-cat: write(2) to the output descriptor, and telling a failing output
 // (fatal for the whole run) from a failing input (only that input is skipped).
-import { fstatSync, type Stats } from 'node:fs';
-import { isSystemError, writeAll, type SystemError } from '@mm/core';
+import type { Stats } from 'node:fs';
+import { fileStat, isSystemError, writeAll, type FileStat, type SystemError } from '@mm/core';
 
 /** What a failing write(2) to the output is called in messages: `mm-cat: write error: …`. */
 export const OUTPUT_NAME = 'write error';
@@ -33,7 +33,7 @@ export function writeOutput(out: number, bytes: Uint8Array): void {
 }
 
 // fstat of the output, taken once per run (on the first input that asks).
-let outStat: Stats | null | undefined;
+let outStat: FileStat | null | undefined;
 
 /** Starts a new run: the next {@link isOutputFile} looks at the output afresh. */
 export function forgetOutput(): void {
@@ -41,10 +41,10 @@ export function forgetOutput(): void {
 }
 
 /** True when the input `st` describes is the regular file `out` writes to (`cat f >> f`). */
-export function isOutputFile(st: Stats, out: number): boolean {
+export function isOutputFile(st: FileStat | Stats, out: number): boolean {
   if (outStat === undefined) {
     try {
-      outStat = fstatSync(out);
+      outStat = fileStat(out);
     } catch {
       outStat = null;
     }

@@ -22,7 +22,7 @@ process.on('beforeExit', () => {
 });
 let run;
 try {
-  run = withCodeCache(require('node:path').join(__dirname, '..', 'dist', 'mm-counter.cjs'));
+  run = withCodeCache(`${__dirname.slice(0, __dirname.lastIndexOf('/'))}/dist/mm-counter.cjs`);
 } catch {}
 try {
   if (run) run();
@@ -37,34 +37,55 @@ try {
 /** Compiles the bundle with V8's code cache; returns the function that runs it. */
 function withCodeCache(file) {
   const fs = require('node:fs');
-  const path = require('node:path');
+  const text = fs.readFileSync(file, 'utf8');
+  // The bundle's build: its second line, `// mm-build HASH`; a bundle made otherwise is
+  // known by its size, time and inode.
+  const line2 = text.indexOf('\n') + 1;
+  const build = text.startsWith('// mm-build ', line2)
+    ? text.slice(line2 + 12, text.indexOf('\n', line2))
+    : (({ size, mtimeMs, ino }) => `${size}-${Math.floor(mtimeMs)}-${ino}`)(fs.statSync(file));
+  const name = `mm-counter-${process.version}-${process.arch}-${build}`;
+  const beside = `${file.slice(0, file.lastIndexOf('/'))}/.${name}.cache`;
   const uid = process.getuid();
   // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
   let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
   if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
-  const dir = path.join(tmp, `mm-code-cache-${uid}`);
+  const dir = `${tmp}/mm-code-cache-${uid}`;
   const ours = () => {
     const st = fs.lstatSync(dir);
     return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
   };
-  const st = fs.statSync(file);
-  const key = path.join(dir, `mm-counter-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
   let cachedData;
   try {
-    if (ours()) cachedData = fs.readFileSync(key);
-  } catch {}
+    cachedData = fs.readFileSync(beside);
+  } catch {
+    try {
+      if (ours()) cachedData = fs.readFileSync(`${dir}/${name}`);
+    } catch {}
+  }
   // The wrapper require() puts around a CommonJS file.
-  const source = `(function (exports, require, module, __filename, __dirname) { ${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\n});`;
+  const source = `(function (exports, require, module, __filename, __dirname) { ${text.replace(/^#!.*/, '')}\n});`;
   const script = new (require('node:vm').Script)(source, { filename: file, cachedData });
   const fn = script.runInThisContext();
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
+      const save = (path) => {
+        const part = `${path}.${process.pid}`;
+        try {
+          fs.writeFileSync(part, script.createCachedData(), { mode: 0o644 });
+          fs.renameSync(part, path);
+          return true;
+        } catch {
+          try {
+            fs.unlinkSync(part);
+          } catch {}
+          return false;
+        }
+      };
+      if (save(beside)) return;
       try {
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (!ours()) return;
-        const part = `${key}.${process.pid}`;
-        fs.writeFileSync(part, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(part, key);
+        if (ours()) save(`${dir}/${name}`);
       } catch {}
     });
   }
@@ -72,6 +93,6 @@ function withCodeCache(file) {
   // bin's own require() serves it as well as one made for dist/ would.
   return () => {
     const mod = { id: file, filename: file, exports: {}, loaded: false };
-    fn.call(mod.exports, mod.exports, require, mod, file, path.dirname(file));
+    fn.call(mod.exports, mod.exports, require, mod, file, file.slice(0, file.lastIndexOf('/')));
   };
 }

@@ -3,8 +3,8 @@
  * MAP_SHARED so every process mapping the file sees and changes the same memory — or
  * MAP_PRIVATE, so each process counts in its own copy-on-write page.
  */
-import { constants as fs, closeSync, fstatSync, readFileSync, unlinkSync } from 'node:fs';
-import { allocate, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, openFile, openMapping, systemError } from '@mm/core';
+import { constants as fs, closeSync, readFileSync, unlinkSync } from 'node:fs';
+import { allocate, fileStat, fromNodeError, futexWaitAsync, futexWake, incrementLoop, isSystemError, openFile, openMapping, systemError } from '@mm/core';
 import { ChunkSizer, NumberFormatError, parseCount, statInput, yieldToEvents } from '@mm/cli';
 import type { Mapping } from '@mm/core';
 
@@ -274,7 +274,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
         // A private mapping needs only read access: count in a copy of a file we may not write.
         if (!options.private || !isSystemError(e2) || !['EACCES', 'EPERM', 'EROFS', 'ETXTBSY'].includes(e2.code)) throw e2;
         fd = openFile(file, fs.O_RDONLY | fs.O_NONBLOCK);
-        if (fstatSync(fd).size === 0) {
+        if (fileStat(fd, file).size === 0) {
           closeSync(fd);
           throw e2;
         }
@@ -286,7 +286,7 @@ export function openCounter(file: string, options: OpenCounterOptions = {}): Cou
     checkCounterFile(fd, file, size);
     const mapping = openMapping(fd, { access: 'rw', sharing, length: size, name: file });
     try {
-      if (!readOnly && fstatSync(fd).size < size) allocate(fd, 0, size, file);
+      if (!readOnly && fileStat(fd, file).size < size) allocate(fd, 0, size, file);
     } catch (e) {
       mapping.unmap();
       throw fromNodeError(e, file);
@@ -341,7 +341,7 @@ export function readCounter(file: string, width: Width = 32): bigint {
     checkCounterFile(fd, file, width / 8, false);
     const mapping = openMapping(fd, { access: 'r', length: width / 8, name: file });
     try {
-      if (fstatSync(fd).size === 0) return 0n; // the page lies wholly past the end: touching it would be SIGBUS
+      if (fileStat(fd, file).size === 0) return 0n; // the page lies wholly past the end: touching it would be SIGBUS
       const value = width === 32 ? BigInt(Atomics.load(new Int32Array(mapping.buffer, 0, 1), 0)) : Atomics.load(new BigInt64Array(mapping.buffer, 0, 1), 0);
       mapping.check('being read'); // truncated between the fstat and the load
       return value;

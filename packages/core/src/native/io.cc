@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <cerrno>
@@ -211,6 +212,47 @@ static Napi::Value Seek(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
+// fstat(fd, out, path?): fstat(2) into `out`, a Float64Array of at least 13 numbers — mode,
+// size, dev, ino, rdev, nlink, uid, gid, blksize, blocks, and atime, mtime, ctime in
+// milliseconds — with, when `out` has a 14th slot, the file system's magic number from
+// fstatfs(2) (-1 if that fails). One call and no object: the tools ask it on every start.
+static Napi::Value Fstat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  if (!ReadFd(info[0], "fd", &fd)) return env.Undefined();
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[1].As<Napi::TypedArray>().ElementLength() < 13) {
+    ThrowCode(env, "ERR_INVALID_ARG_TYPE", "out must be a Float64Array of at least 13 numbers");
+    return env.Undefined();
+  }
+  Napi::Float64Array out = info[1].As<Napi::Float64Array>();
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    ThrowErrno(env, errno, "fstat", OptString(info, 2));
+    return env.Undefined();
+  }
+  auto ms = [](const struct timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6; };
+  double* o = out.Data();
+  o[0] = st.st_mode;
+  o[1] = static_cast<double>(st.st_size);
+  o[2] = static_cast<double>(st.st_dev);
+  o[3] = static_cast<double>(st.st_ino);
+  o[4] = static_cast<double>(st.st_rdev);
+  o[5] = static_cast<double>(st.st_nlink);
+  o[6] = st.st_uid;
+  o[7] = st.st_gid;
+  o[8] = static_cast<double>(st.st_blksize);
+  o[9] = static_cast<double>(st.st_blocks);
+  o[10] = ms(st.st_atim);
+  o[11] = ms(st.st_mtim);
+  o[12] = ms(st.st_ctim);
+  if (out.ElementLength() >= 14) {
+    struct statfs sf;
+    o[13] = fstatfs(fd, &sf) == 0 ? static_cast<double>(static_cast<unsigned long>(sf.f_type)) : -1;
+  }
+  return env.Undefined();
+}
+
 // flock(fd, op, path?) with op a LOCK_* combination.
 static Napi::Value Flock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -254,6 +296,7 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("growPipe", Napi::Function::New(env, GrowPipe, "growPipe"));
   exports.Set("reopenFd", Napi::Function::New(env, ReopenFd, "reopenFd"));
   exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
+  exports.Set("fstat", Napi::Function::New(env, Fstat, "fstat"));
   exports.Set("allocate", Napi::Function::New(env, Allocate, "allocate"));
   Napi::Object c = exports.Get("constants").IsObject() ? exports.Get("constants").As<Napi::Object>()
                                                       : Napi::Object::New(env);
