@@ -231,7 +231,9 @@ static Napi::Value Fstat(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "fstat", OptString(info, 2));
     return env.Undefined();
   }
-  auto ms = [](const struct timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6; };
+  auto ms = [](const struct timespec& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+  };
   double* o = out.Data();
   o[0] = st.st_mode;
   o[1] = static_cast<double>(st.st_size);
