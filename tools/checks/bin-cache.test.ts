@@ -38,6 +38,16 @@ function cat(bin: string, tmpdir: string, prefix: string[] = [], node = process.
 
 const caches = (dir: string): string[] => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache'));
 
+/** A root-owned package copy (nobody may not write it) and a TMPDIR nobody may write, for case `c`. */
+function forNobody(c: string): { pkg: string; bin: string; t: string } {
+  const pkg = join(tmp.path, c);
+  const bin = copyPackage(pkg);
+  const t = join(tmp.path, `${c}-tmp`);
+  mkdirSync(t);
+  chmodSync(t, 0o1777);
+  return { pkg, bin, t };
+}
+
 describe("the bin's code cache", () => {
   it('is made once beside the bundle, named by Node version and build, then used as it is; a rejected one is made again', () => {
     const pkg = join(tmp.path, 'a');
@@ -62,11 +72,7 @@ describe("the bin's code cache", () => {
   it('when the package may not be written, goes to a 0700 directory of the user under TMPDIR', (ctx) => {
     const nobody = asNobody('the cache of a user who may not write the package');
     if (!nobody) return ctx.skip('user nobody is not available here (printed above)');
-    const pkg = join(tmp.path, 'b');
-    const bin = copyPackage(pkg);
-    const t = join(tmp.path, 'b-tmp');
-    mkdirSync(t);
-    chmodSync(t, 0o1777);
+    const { pkg, bin, t } = forNobody('b');
     cat(bin, t, nobody);
     expect(caches(pkg)).toEqual([]);
     const dir = join(t, 'mm-code-cache-65534');
@@ -82,12 +88,9 @@ describe("the bin's code cache", () => {
   it('a directory under TMPDIR others may write is neither read nor written; the tool works', (ctx) => {
     const nobody = asNobody('a cache directory others may write');
     if (!nobody) return ctx.skip('user nobody is not available here (printed above)');
-    const pkg = join(tmp.path, 'c');
-    const bin = copyPackage(pkg);
-    const t = join(tmp.path, 'c-tmp');
+    const { pkg, bin, t } = forNobody('c');
     const dir = join(t, 'mm-code-cache-65534');
-    mkdirSync(dir, { recursive: true });
-    chmodSync(t, 0o1777);
+    mkdirSync(dir);
     chmodSync(dir, 0o777);
     cat(bin, t, nobody);
     cat(bin, t, nobody);

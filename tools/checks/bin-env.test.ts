@@ -14,14 +14,20 @@ import { binShim } from '../bundle/bin-shim.mjs';
 const tmp = tempDir('mm-bin-env-');
 afterAll(() => tmp.cleanup());
 
-const pkg = join(tmp.path, 'pkg');
-mkdirSync(join(pkg, 'bin'), { recursive: true });
-mkdirSync(join(pkg, 'dist'));
-const bin = join(pkg, 'bin', 'mm-env.cjs');
-writeFileSync(bin, (binShim as (name: string) => string)('mm-env'));
-chmodSync(bin, 0o755);
-writeFileSync(
-  join(pkg, 'dist', 'mm-env.cjs'),
+/** A package in DIR holding the template's bin for tool NAME around a stand-in bundle; returns the bin. */
+function standIn(dir: string, name: string, bundle: string): string {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'dist'));
+  const file = join(dir, 'bin', `${name}.cjs`);
+  writeFileSync(file, (binShim as (name: string) => string)(name));
+  chmodSync(file, 0o755);
+  writeFileSync(join(dir, 'dist', `${name}.cjs`), bundle);
+  return file;
+}
+
+const bin = standIn(
+  join(tmp.path, 'pkg'),
+  'mm-env',
   "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(MM_|NODE_)/.test(k)))));\n",
 );
 
@@ -63,14 +69,9 @@ describe('the bin leaving when the tool is done', () => {
   // A stand-in tool that sets its exit status, writes after a timer, and — when asked — keeps
   // a 'beforeExit' listener of its own that schedules more work: the bin's quick exit must not
   // cut that work short, nor lose the status or the 'exit' listeners' output.
-  const tool = join(tmp.path, 'exit-pkg');
-  mkdirSync(join(tool, 'bin'), { recursive: true });
-  mkdirSync(join(tool, 'dist'));
-  const exitBin = join(tool, 'bin', 'mm-exit.cjs');
-  writeFileSync(exitBin, (binShim as (name: string) => string)('mm-exit'));
-  chmodSync(exitBin, 0o755);
-  writeFileSync(
-    join(tool, 'dist', 'mm-exit.cjs'),
+  const exitBin = standIn(
+    join(tmp.path, 'exit-pkg'),
+    'mm-exit',
     [
       "process.exitCode = 3;",
       "process.on('exit', (code) => process.stdout.write(`exit ${code}\\n`));",

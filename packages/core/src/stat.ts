@@ -40,26 +40,30 @@ export class FileStat {
   onPseudoFileSystem(): boolean {
     return isPseudoFileSystem(this.fsType);
   }
+  /** Whether the file's type (the S_IFMT bits of its mode) is `type`. */
+  private is(type: number): boolean {
+    return (this.mode & S_IFMT) === type;
+  }
   isFile(): boolean {
-    return (this.mode & S_IFMT) === S_IFREG;
+    return this.is(S_IFREG);
   }
   isDirectory(): boolean {
-    return (this.mode & S_IFMT) === S_IFDIR;
+    return this.is(S_IFDIR);
   }
   isCharacterDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFCHR;
+    return this.is(S_IFCHR);
   }
   isBlockDevice(): boolean {
-    return (this.mode & S_IFMT) === S_IFBLK;
+    return this.is(S_IFBLK);
   }
   isFIFO(): boolean {
-    return (this.mode & S_IFMT) === S_IFIFO;
+    return this.is(S_IFIFO);
   }
   isSymbolicLink(): boolean {
-    return (this.mode & S_IFMT) === S_IFLNK;
+    return this.is(S_IFLNK);
   }
   isSocket(): boolean {
-    return (this.mode & S_IFMT) === S_IFSOCK;
+    return this.is(S_IFSOCK);
   }
 }
 
