@@ -88,21 +88,25 @@ function withCodeCache(file) {
     : (({ size, mtimeMs, ino }) => \`\${size}-\${Math.floor(mtimeMs)}-\${ino}\`)(fs.statSync(file));
   const name = \`${name}-\${process.version}-\${process.arch}-\${build}\`;
   const beside = \`\${file.slice(0, file.lastIndexOf('/'))}/.\${name}.cache\`;
-  const uid = process.getuid();
-  // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
-  let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
-  if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
-  const dir = \`\${tmp}/mm-code-cache-\${uid}\`;
-  const ours = () => {
+  // The private directory under TMPDIR, when the package may not be written: undefined unless
+  // it is a directory only this user may write.
+  const privateDir = (make) => {
+    const uid = process.getuid();
+    // os.tmpdir(), without loading node:os (not in Node's start-up snapshot)
+    let tmp = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
+    if (tmp.length > 1 && tmp.endsWith('/')) tmp = tmp.slice(0, -1);
+    const dir = \`\${tmp}/mm-code-cache-\${uid}\`;
+    if (make) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const st = fs.lstatSync(dir);
-    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? dir : undefined;
   };
   let cachedData;
   try {
     cachedData = fs.readFileSync(beside);
   } catch {
     try {
-      if (ours()) cachedData = fs.readFileSync(\`\${dir}/\${name}\`);
+      const dir = privateDir(false);
+      if (dir) cachedData = fs.readFileSync(\`\${dir}/\${name}\`);
     } catch {}
   }
   // The wrapper require() puts around a CommonJS file.
@@ -111,10 +115,11 @@ function withCodeCache(file) {
   const fn = script.runInThisContext();
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
+      const data = script.createCachedData();
       const save = (path) => {
         const part = \`\${path}.\${process.pid}\`;
         try {
-          fs.writeFileSync(part, script.createCachedData(), { mode: 0o644 });
+          fs.writeFileSync(part, data, { mode: 0o644 });
           fs.renameSync(part, path);
           return true;
         } catch {
@@ -126,8 +131,8 @@ function withCodeCache(file) {
       };
       if (save(beside)) return;
       try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        if (ours()) save(\`\${dir}/\${name}\`);
+        const dir = privateDir(true);
+        if (dir) save(\`\${dir}/\${name}\`);
       } catch {}
     });
   }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * `createRequire(import.meta.url)` hides a require() from a bundler. Core and the tools use two
@@ -150,7 +150,7 @@ export function markBuild(outfile) {
   const nl = code.indexOf('\n') + 1;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   writeFileSync(outfile, `${code.slice(0, nl)}// mm-build ${hash}\n${code.slice(nl)}`);
-  const dir = outfile.slice(0, outfile.lastIndexOf('/'));
-  const tool = outfile.slice(dir.length + 1).replace(/\.cjs$/, '');
-  for (const f of readdirSync(dir)) if (f.startsWith(`.${tool}-`) && f.endsWith('.cache')) rmSync(`${dir}/${f}`, { force: true });
+  const dir = dirname(outfile);
+  const tool = basename(outfile, '.cjs');
+  for (const f of readdirSync(dir)) if (f.startsWith(`.${tool}-`) && f.endsWith('.cache')) rmSync(join(dir, f), { force: true });
 }

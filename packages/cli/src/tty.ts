@@ -14,7 +14,9 @@ export type OutputTarget = NodeJS.WriteStream | 1 | 2;
 /**
  * True when descriptor `fd` is surely not a terminal: a pipe, a file, a socket, or a memory
  * device such as /dev/null (character devices of major number 1), learned with one fstat(2).
- * Anything else, or anything fstat cannot tell, is for isatty(3) to answer.
+ * Anything else, or anything fstat cannot tell, is for isatty(3) to answer. node:fs's fstat,
+ * not core's fileStat: tools that never map (mm-maps, mm-shm ls) ask this too, and fileStat
+ * would load the addon for them.
  */
 function surelyNotTerminal(fd: number): boolean {
   try {

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FileStat, fileStat, isPseudoFileSystem } from '../src/index.js';
-import { tempDir } from '@mm/testkit';
+import { runCommand, tempDir } from '@mm/testkit';
 
 const tmp = tempDir('mm-stat-');
 afterAll(() => tmp.cleanup());
@@ -61,6 +61,28 @@ describe('fileStat', () => {
     } finally {
       closeSync(sys);
     }
+  });
+
+  it('answers the same in a worker thread, which loads the addon for itself, as on the main thread', async () => {
+    const file = join(tmp.path, 'w');
+    writeFileSync(file, 'seven b');
+    const core = new URL('../dist/index.js', import.meta.url).href;
+    const probe = `const fs = await import('node:fs'); const fd = fs.openSync(${JSON.stringify(file)}, 'r'); const p = fs.openSync('/proc/self/status', 'r');
+      const s = core.fileStat(fd); const q = core.fileStat(p); fs.closeSync(fd); fs.closeSync(p);
+      return [s.size, s.ino, s.isFile(), s.onPseudoFileSystem(), q.onPseudoFileSystem()].join(' ');`;
+    const script = `const core = await import(${JSON.stringify(core)});
+      const { Worker } = await import('node:worker_threads');
+      const here = await (async () => { ${probe} })();
+      const w = new Worker(\`import { parentPort } from 'node:worker_threads'; const core = await import(${JSON.stringify(core)}); parentPort.postMessage(await (async () => { ${probe.replace(/`/g, '\\`').replace(/\$\{/g, '\\${')} })());\`, { eval: true });
+      const there = await new Promise((r) => w.once('message', r));
+      await w.terminate();
+      console.log(here); console.log(there);`;
+    const r = await runCommand(process.execPath, ['--input-type=module', '-e', script]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const fd = openSync(file, 'r');
+    const ino = fstatSync(fd).ino;
+    closeSync(fd);
+    expect(r.stdout.toString()).toBe(`7 ${ino} true false true\n`.repeat(2));
   });
 
   it("a closed descriptor is a SystemError named after the user's thing, not the number", () => {

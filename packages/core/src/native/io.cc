@@ -212,17 +212,17 @@ static Napi::Value Seek(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(r));
 }
 
-// fstat(fd, out, path?): fstat(2) into `out`, a Float64Array of at least 13 numbers — mode,
-// size, dev, ino, rdev, nlink, uid, gid, blksize, blocks, and atime, mtime, ctime in
-// milliseconds — with, when `out` has a 14th slot, the file system's magic number from
-// fstatfs(2) (-1 if that fails). One call and no object: the tools ask it on every start.
+// fstat(fd, out, path?): fstat(2) into `out`, a Float64Array of at least 14 numbers — mode,
+// size, dev, ino, rdev, nlink, uid, gid, blksize, blocks, atime, mtime and ctime in
+// milliseconds, and the file system's magic number from fstatfs(2) (-1 if that fails). One
+// call and no object: the tools ask it on every start.
 static Napi::Value Fstat(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd;
   if (!ReadFd(info[0], "fd", &fd)) return env.Undefined();
   if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-      info[1].As<Napi::TypedArray>().ElementLength() < 13) {
-    ThrowCode(env, "ERR_INVALID_ARG_TYPE", "out must be a Float64Array of at least 13 numbers");
+      info[1].As<Napi::TypedArray>().ElementLength() < 14) {
+    ThrowCode(env, "ERR_INVALID_ARG_TYPE", "out must be a Float64Array of at least 14 numbers");
     return env.Undefined();
   }
   Napi::Float64Array out = info[1].As<Napi::Float64Array>();
@@ -248,10 +248,8 @@ static Napi::Value Fstat(const Napi::CallbackInfo& info) {
   o[10] = ms(st.st_atim);
   o[11] = ms(st.st_mtim);
   o[12] = ms(st.st_ctim);
-  if (out.ElementLength() >= 14) {
-    struct statfs sf;
-    o[13] = fstatfs(fd, &sf) == 0 ? static_cast<double>(static_cast<unsigned long>(sf.f_type)) : -1;
-  }
+  struct statfs sf;
+  o[13] = fstatfs(fd, &sf) == 0 ? static_cast<double>(static_cast<unsigned long>(sf.f_type)) : -1;
   return env.Undefined();
 }
 
